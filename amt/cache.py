@@ -1,0 +1,105 @@
+"""The pianoroll cache: one ``.npz`` per piece, plus a manifest that indexes them.
+
+Each ``<cache>/<split>/<id>.npz`` holds ``audio`` (int16, 16 kHz mono), the ``frame``,
+``onset``, ``offset`` and ``velocity`` rolls (uint8, frames x 88, see amt.notes), the
+pedal-extended ``notes`` (float64, N x 4) and the ``sample_rate``/``hop_length`` it was
+made with. ``manifest.json`` lists every piece with its sizes; its hash is the data
+fingerprint that tracking records.
+"""
+
+import hashlib
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from amt import atomic
+from amt.audio import load_audio, to_int16
+from amt.constants import HOP_LENGTH, SAMPLE_RATE, n_frames
+from amt.errors import AmtError
+from amt.metadata import read_metadata
+from amt.notes import OFFSET, notes_to_rolls, read_midi_notes
+
+MANIFEST_FILE = "manifest.json"
+# Audio may end a little before the MIDI's last offset (release tails); more is a mismatch.
+MAX_MISSING_SECONDS = 1.0
+
+
+def load_pair(audio_path: Path, midi_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Audio and pedal-extended notes of one piece, checked to belong together."""
+    audio = load_audio(audio_path)
+    notes = read_midi_notes(midi_path)
+    audio_seconds = len(audio) / SAMPLE_RATE
+    last_onset = notes[:, 0].max()
+    if audio_seconds + MAX_MISSING_SECONDS < last_onset:
+        raise AmtError(
+            f"{audio_path}: audio lasts {audio_seconds:.1f} s but its MIDI {midi_path.name} has notes "
+            f"until {last_onset:.1f} s; check that the two files belong together"
+        )
+    notes[:, OFFSET] = np.minimum(notes[:, OFFSET], audio_seconds)
+    return audio, notes
+
+
+def cache_piece(audio_path: Path, midi_path: Path, out_path: Path) -> dict:
+    """Write the npz of one piece atomically; return its manifest entry (without id/split)."""
+    audio, notes = load_pair(audio_path, midi_path)
+    rolls = notes_to_rolls(notes, n_frames(len(audio)))
+    with atomic.atomic_path(out_path, suffix=".npz") as tmp:
+        np.savez(
+            tmp, audio=to_int16(audio), notes=notes, sample_rate=SAMPLE_RATE, hop_length=HOP_LENGTH, **rolls
+        )
+    return {"samples": len(audio), "frames": n_frames(len(audio)), "notes": len(notes)}
+
+
+def _cache_row(job: tuple[Path, dict, Path]) -> dict:
+    raw_dir, row, cache_dir = job
+    file = f"{row['split']}/{row['id']}.npz"
+    entry = cache_piece(raw_dir / row["audio_filename"], raw_dir / row["midi_filename"], cache_dir / file)
+    source = {key: row[key] for key in ("audio_sha256", "midi_sha256")}
+    return {"id": row["id"], "split": row["split"], "file": file, **entry, **source}
+
+
+def build_cache(raw_dir: str | Path, cache_dir: str | Path, workers: int = 2) -> Path:
+    """Cache every piece of the raw layout in ``raw_dir``; return the manifest path."""
+    raw_dir, cache_dir = Path(raw_dir), Path(cache_dir)
+    table = read_metadata(raw_dir)
+    jobs = [(raw_dir, row, cache_dir) for row in table.to_dict("records")]
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        entries = list(tqdm(pool.map(_cache_row, jobs), total=len(jobs), desc="cache", unit="piece"))
+    manifest = {"sample_rate": SAMPLE_RATE, "hop_length": HOP_LENGTH, "pieces": entries}
+    path = cache_dir / MANIFEST_FILE
+    atomic.write_text(path, json.dumps(manifest, indent=1))
+    return path
+
+
+def read_manifest(cache_dir: str | Path) -> dict:
+    """The cache manifest, checked against this code's audio settings."""
+    path = Path(cache_dir) / MANIFEST_FILE
+    if not path.exists():
+        raise AmtError(f"{path}: not found; build the cache first (dvc repro cache)")
+    manifest = json.loads(path.read_text())
+    settings = (manifest.get("sample_rate"), manifest.get("hop_length"))
+    if settings != (SAMPLE_RATE, HOP_LENGTH):
+        raise AmtError(
+            f"{path}: cache made at {settings[0]} Hz / hop {settings[1]}, but the models expect "
+            f"{SAMPLE_RATE} Hz / hop {HOP_LENGTH}; rebuild it (dvc repro -f cache)"
+        )
+    return manifest
+
+
+def pieces(cache_dir: str | Path, split: str) -> pd.DataFrame:
+    """Manifest rows of one split (id, file, samples, frames, notes, checksums)."""
+    table = pd.DataFrame(read_manifest(cache_dir)["pieces"])
+    chosen = table[table["split"] == split].reset_index(drop=True)
+    if chosen.empty:
+        raise AmtError(f"{Path(cache_dir) / MANIFEST_FILE}: the {split} split has no pieces")
+    return chosen
+
+
+def fingerprint(cache_dir: str | Path) -> str:
+    """Short hash of the manifest: equal fingerprints mean the same pieces and labels."""
+    text = (Path(cache_dir) / MANIFEST_FILE).read_bytes()
+    return hashlib.sha256(text).hexdigest()[:12]

@@ -1,0 +1,90 @@
+"""Datasets over the pianoroll cache.
+
+Only a small index (file, length) per piece is held in memory; each item opens its
+piece's npz, so memory does not grow with the corpus.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from amt.audio import from_int16
+from amt.cache import pieces
+from amt.constants import HOP_LENGTH
+from amt.errors import AmtError
+
+LABELS = ("onset", "offset", "frame")
+
+
+def _labels(data, start: int, stop: int, frames: int) -> dict[str, torch.Tensor]:
+    """Label rolls of frames [start, stop) as float tensors, zero-padded to ``frames``."""
+    items = {name: data[name][start:stop] for name in (*LABELS, "velocity")}
+    items = {name: np.pad(roll, ((0, frames - len(roll)), (0, 0))) for name, roll in items.items()}
+    tensors = {name: torch.from_numpy(items[name].astype(np.float32)) for name in LABELS}
+    tensors["velocity"] = torch.from_numpy(items["velocity"].astype(np.float32) / 127.0)
+    return tensors
+
+
+class SegmentDataset(Dataset):
+    """Random hop-aligned training segments of ``sequence_length`` samples.
+
+    Item ``i`` is drawn from a generator seeded by ``(seed, i)``: the stream is
+    reproducible and a resumed training continues it exactly. Pieces are chosen in
+    proportion to their length; a piece shorter than a segment is zero-padded (silence,
+    no notes). An item holds ``audio`` [L] and ``onset``/``offset``/``frame``/``velocity``
+    rolls [L // 512 + 1, 88], frame t of the labels centred on sample t * 512.
+    """
+
+    def __init__(self, cache_dir: str | Path, split: str, sequence_length: int, seed: int, size: int):
+        if sequence_length < HOP_LENGTH or sequence_length % HOP_LENGTH:
+            raise AmtError(
+                f"params.yaml: train.sequence_length {sequence_length} "
+                f"must be a positive multiple of {HOP_LENGTH}"
+            )
+        self.cache_dir = Path(cache_dir)
+        self.table = pieces(cache_dir, split)
+        if sequence_length > self.table["samples"].max():
+            raise AmtError(
+                f"params.yaml: train.sequence_length {sequence_length} is longer than every {split} piece "
+                f"(longest {self.table['samples'].max()} samples); lower it"
+            )
+        self.sequence_length, self.seed, self.size = sequence_length, seed, size
+        starts = np.maximum(1, (self.table["samples"].to_numpy() - sequence_length) // HOP_LENGTH + 1)
+        self.weights = starts / starts.sum()
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng((self.seed, index))
+        row = self.table.iloc[rng.choice(len(self.table), p=self.weights)]
+        last_start = max(0, (row["samples"] - self.sequence_length) // HOP_LENGTH)
+        first_frame = int(rng.integers(0, last_start + 1))
+        start = first_frame * HOP_LENGTH
+        frames = self.sequence_length // HOP_LENGTH + 1
+        with np.load(self.cache_dir / row["file"]) as data:
+            audio = from_int16(data["audio"][start : start + self.sequence_length])
+            labels = _labels(data, first_frame, first_frame + frames, frames)
+        audio = np.pad(audio, (0, self.sequence_length - len(audio)))
+        return {"audio": torch.from_numpy(audio), **labels}
+
+
+class PieceDataset(Dataset):
+    """Whole pieces of one split, for evaluation: audio, label rolls and the note list."""
+
+    def __init__(self, cache_dir: str | Path, split: str):
+        self.cache_dir = Path(cache_dir)
+        self.table = pieces(cache_dir, split)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, index: int) -> dict:
+        row = self.table.iloc[index]
+        with np.load(self.cache_dir / row["file"]) as data:
+            audio = from_int16(data["audio"])
+            labels = _labels(data, 0, int(row["frames"]), int(row["frames"]))
+            notes = data["notes"]
+        return {"id": row["id"], "audio": torch.from_numpy(audio), "notes": notes, **labels}
