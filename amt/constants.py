@@ -36,3 +36,13 @@ def time_to_frame(seconds: float) -> int:
 def frame_to_time(frame: float) -> float:
     """Time in seconds of the centre of frame ``frame``."""
     return frame * HOP_LENGTH / SAMPLE_RATE
+
+
+# Where the stages read and write, relative to the repository root.
+RAW_DIR = "data/raw"
+CACHE_DIR = "data/cache"
+MODEL_FILE = "runs/model.pt"
+CHECKPOINT_FILE = "runs/checkpoints/last.pt"
+EVAL_DIR = "runs/eval"
+METRICS_DIR = "metrics"
+REPORTS_DIR = "reports"

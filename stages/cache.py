@@ -1,0 +1,15 @@
+"""DVC stage `cache`: turn every raw piece into a pianoroll npz plus a manifest."""
+
+from amt.cache import build_cache
+from amt.constants import CACHE_DIR, RAW_DIR
+from amt.params import get
+from amt.stage import run_stage
+
+
+def main(params: dict) -> None:
+    path = build_cache(RAW_DIR, CACHE_DIR, workers=get(params, "data.workers", 2))
+    print(f"cache: wrote {path}")
+
+
+if __name__ == "__main__":
+    run_stage("cache", main)

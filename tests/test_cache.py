@@ -1,0 +1,67 @@
+import json
+
+import numpy as np
+import pytest
+
+from amt.cache import build_cache, cache_piece, fingerprint, pieces, read_manifest
+from amt.constants import n_frames
+from amt.errors import AmtError
+from tests.conftest import scale_notes, write_piece
+
+
+def test_build_cache_writes_one_npz_per_piece(raw_layout, tmp_path):
+    manifest = build_cache(raw_layout, tmp_path / "cache", workers=1)
+    entries = json.loads(manifest.read_text())["pieces"]
+    assert sorted(e["id"] for e in entries) == ["a", "b", "c", "d"]
+    with np.load(tmp_path / "cache" / "train" / "b.npz") as data:
+        assert data["audio"].dtype == np.int16
+        assert data["frame"].shape == (n_frames(len(data["audio"])), 88)
+        assert data["notes"].shape == (12, 4)
+        assert int(data["sample_rate"]) == 16000 and int(data["hop_length"]) == 512
+        assert data["onset"].sum() == 12
+    assert pieces(tmp_path / "cache", "train")["id"].tolist() == ["a", "b"]
+
+
+def test_fingerprint_is_stable_and_tracks_content(raw_layout, tmp_path):
+    build_cache(raw_layout, tmp_path / "one", workers=1)
+    build_cache(raw_layout, tmp_path / "two", workers=2)
+    assert fingerprint(tmp_path / "one") == fingerprint(tmp_path / "two")
+    write_piece(raw_layout, "train", "a", scale_notes(50, 8), 2.5)
+    manifest = json.loads((tmp_path / "two" / "manifest.json").read_text())
+    manifest["pieces"][0]["notes"] += 1
+    (tmp_path / "two" / "manifest.json").write_text(json.dumps(manifest))
+    assert fingerprint(tmp_path / "one") != fingerprint(tmp_path / "two")
+
+
+def test_audio_much_shorter_than_midi_is_an_error(tmp_path):
+    raw = tmp_path / "raw"
+    row = write_piece(raw, "train", "short", scale_notes(60, 12), 3.5)
+    long_notes = scale_notes(60, 12) + [(9.0, 9.5, 70, 80)]
+    other = write_piece(tmp_path / "other", "train", "short", long_notes, 9.6)
+    (raw / row["midi_filename"]).write_bytes((tmp_path / "other" / other["midi_filename"]).read_bytes())
+    with pytest.raises(
+        AmtError, match="short.flac: audio lasts 3.5 s but its MIDI short.mid has notes until 9.0 s"
+    ):
+        cache_piece(raw / row["audio_filename"], raw / row["midi_filename"], tmp_path / "x.npz")
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_empty_audio_is_an_error(tmp_path):
+    raw = tmp_path / "raw"
+    row = write_piece(raw, "train", "e", scale_notes(60, 2), 1.0)
+    (raw / row["audio_filename"]).write_bytes(b"")
+    with pytest.raises(AmtError, match="e.flac: cannot read audio"):
+        cache_piece(raw / row["audio_filename"], raw / row["midi_filename"], tmp_path / "x.npz")
+
+
+def test_manifest_with_other_audio_settings_is_rejected(raw_layout, tmp_path):
+    path = build_cache(raw_layout, tmp_path / "cache", workers=1)
+    manifest = json.loads(path.read_text()) | {"hop_length": 256}
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(AmtError, match="hop 256, but the models expect 16000 Hz / hop 512"):
+        read_manifest(tmp_path / "cache")
+
+
+def test_missing_cache_says_which_stage_to_run(tmp_path):
+    with pytest.raises(AmtError, match="dvc repro cache"):
+        pieces(tmp_path, "train")

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+import torch
+
+from amt.cache import build_cache
+from amt.dataset import PieceDataset, SegmentDataset
+from amt.errors import AmtError
+
+
+@pytest.fixture
+def cache_dir(raw_layout, tmp_path):
+    build_cache(raw_layout, tmp_path / "cache", workers=1)
+    return tmp_path / "cache"
+
+
+def test_segments_are_hop_aligned_slices_of_the_piece(cache_dir):
+    dataset = SegmentDataset(cache_dir, "train", sequence_length=8192, seed=0, size=20)
+    pieces = PieceDataset(cache_dir, "train")
+    whole = {pieces[i]["id"]: pieces[i] for i in range(len(pieces))}
+    for index in range(len(dataset)):
+        item = dataset[index]
+        assert item["audio"].shape == (8192,)
+        assert item["frame"].shape == (17, 88)
+        matches = [
+            piece_id
+            for piece_id, piece in whole.items()
+            for start in range(0, len(piece["audio"]) - 8192 + 1, 512)
+            if torch.equal(piece["audio"][start : start + 8192], item["audio"])
+            and torch.equal(piece["onset"][start // 512 : start // 512 + 17], item["onset"])
+        ]
+        assert matches, f"segment {index} is not a hop-aligned slice with its labels"
+
+
+def test_segments_are_reproducible_per_index(cache_dir):
+    first = SegmentDataset(cache_dir, "train", 4096, seed=3, size=10)
+    again = SegmentDataset(cache_dir, "train", 4096, seed=3, size=10)
+    other = SegmentDataset(cache_dir, "train", 4096, seed=4, size=10)
+    assert all(torch.equal(first[i]["audio"], again[i]["audio"]) for i in range(10))
+    assert not all(torch.equal(first[i]["audio"], other[i]["audio"]) for i in range(10))
+
+
+def test_segments_longer_than_a_short_piece_are_zero_padded(cache_dir):
+    dataset = SegmentDataset(cache_dir, "train", 512 * 80, seed=0, size=30)
+    lengths = {len(dataset[i]["audio"]) for i in range(30)}
+    assert lengths == {dataset.sequence_length}
+
+
+def test_bad_sequence_lengths_are_rejected(cache_dir):
+    with pytest.raises(AmtError, match="multiple of 512"):
+        SegmentDataset(cache_dir, "train", 1000, seed=0, size=1)
+    with pytest.raises(AmtError, match="longer than every train piece"):
+        SegmentDataset(cache_dir, "train", 512 * 1000, seed=0, size=1)
+
+
+def test_pieces_hold_audio_labels_and_notes(cache_dir):
+    piece = PieceDataset(cache_dir, "test")[0]
+    assert piece["id"] == "d"
+    assert piece["frame"].shape == (len(piece["audio"]) // 512 + 1, 88)
+    assert piece["notes"].shape == (6, 4)
+    assert float(piece["velocity"].max()) <= 1.0
+    assert np.isclose(piece["onset"].sum().item(), 6)
