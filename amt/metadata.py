@@ -42,7 +42,9 @@ def validate(table: pd.DataFrame, where: str) -> pd.DataFrame:
         raise AmtError(f"{where}: unknown split {unknown[0]!r}; use one of {', '.join(SPLITS)}")
     for split in SPLITS:
         if not (table["split"] == split).any():
-            raise AmtError(f"{where}: the {split} split has zero pieces; add pieces or change the sizes in params.yaml")
+            raise AmtError(
+                f"{where}: the {split} split has zero pieces; add pieces or change the sizes in params.yaml"
+            )
     return table.loc[:, list(COLUMNS)].sort_values(["split", "id"]).reset_index(drop=True)
 
 
