@@ -17,35 +17,20 @@ import pandas as pd
 from tqdm import tqdm
 
 from amt import atomic
-from amt.audio import load_audio, to_int16
+from amt.audio import to_int16
 from amt.constants import HOP_LENGTH, SAMPLE_RATE, n_frames
 from amt.errors import AmtError
 from amt.metadata import read_metadata
-from amt.notes import OFFSET, notes_to_rolls, read_midi_notes
+from amt.notes import OFFSET, notes_to_rolls
+from amt.sources.checks import load_pair
 
 MANIFEST_FILE = "manifest.json"
-# Audio may end a little before the MIDI's last offset (release tails); more is a mismatch.
-MAX_MISSING_SECONDS = 1.0
-
-
-def load_pair(audio_path: Path, midi_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Audio and pedal-extended notes of one piece, checked to belong together."""
-    audio = load_audio(audio_path)
-    notes = read_midi_notes(midi_path)
-    audio_seconds = len(audio) / SAMPLE_RATE
-    last_onset = notes[:, 0].max()
-    if audio_seconds + MAX_MISSING_SECONDS < last_onset:
-        raise AmtError(
-            f"{audio_path}: audio lasts {audio_seconds:.1f} s but its MIDI {midi_path.name} has notes "
-            f"until {last_onset:.1f} s; check that the two files belong together"
-        )
-    notes[:, OFFSET] = np.minimum(notes[:, OFFSET], audio_seconds)
-    return audio, notes
 
 
 def cache_piece(audio_path: Path, midi_path: Path, out_path: Path) -> dict:
     """Write the npz of one piece atomically; return its manifest entry (without id/split)."""
     audio, notes = load_pair(audio_path, midi_path)
+    notes[:, OFFSET] = np.minimum(notes[:, OFFSET], len(audio) / SAMPLE_RATE)
     rolls = notes_to_rolls(notes, n_frames(len(audio)))
     with atomic.atomic_path(out_path, suffix=".npz") as tmp:
         np.savez(

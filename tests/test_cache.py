@@ -39,9 +39,7 @@ def test_audio_much_shorter_than_midi_is_an_error(tmp_path):
     long_notes = scale_notes(60, 12) + [(9.0, 9.5, 70, 80)]
     other = write_piece(tmp_path / "other", "train", "short", long_notes, 9.6)
     (raw / row["midi_filename"]).write_bytes((tmp_path / "other" / other["midi_filename"]).read_bytes())
-    with pytest.raises(
-        AmtError, match="short.flac: audio lasts 3.5 s but its MIDI short.mid has notes until 9.0 s"
-    ):
+    with pytest.raises(AmtError, match=r"short.flac: audio lasts 3.5 s but .*short.mid plays until 9.5 s"):
         cache_piece(raw / row["audio_filename"], raw / row["midi_filename"], tmp_path / "x.npz")
     assert not (tmp_path / "x.npz").exists()
 
@@ -50,7 +48,7 @@ def test_empty_audio_is_an_error(tmp_path):
     raw = tmp_path / "raw"
     row = write_piece(raw, "train", "e", scale_notes(60, 2), 1.0)
     (raw / row["audio_filename"]).write_bytes(b"")
-    with pytest.raises(AmtError, match="e.flac: cannot read audio"):
+    with pytest.raises(AmtError, match="e.flac: (cannot read audio|audio holds no samples)"):
         cache_piece(raw / row["audio_filename"], raw / row["midi_filename"], tmp_path / "x.npz")
 
 
