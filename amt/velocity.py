@@ -1,0 +1,84 @@
+"""MIDI velocities for transcribed notes, from the audio's energy rise at each onset.
+
+For models without a velocity head. A note's strength is the power its onset adds to
+the note's harmonic band (its first partials, a quarter tone either side): the peak over
+the first frames of the note minus the level just before it, so energy still ringing
+from earlier notes is not counted, but never less than MIN_RISE of the peak (a key
+re-struck while its band rings, or a neighbour's partial, would otherwise read as
+silence). Strengths are taken in dB below the piece's loudest note (a recording's gain
+is unknown), which gets LOUDEST_VELOCITY, and the others DB_PER_VELOCITY dB per step
+lower. Calibration: in FluidSynth renders of random notes and chords (velocities
+15-127) through the piano of FluidR3_GM, TimGM6mb and MuseScore_General, regressing this
+strength on velocity gives 0.18-0.23 dB per step (flattened by noise); 0.27 leaves the
+least bias. The estimates then correlate 0.80-0.89 with the true velocities, mean
+error 12-15 steps (`.venv/bin/python -m benchmarks.velocity`). Real pianos are not
+calibrated here.
+"""
+
+import numpy as np
+import pretty_midi
+import torch
+import torchaudio
+
+from amt.constants import HOP_LENGTH, MIN_MIDI, N_FFT, N_KEYS, SAMPLE_RATE, time_to_frame
+from amt.notes import ONSET, PITCH
+
+N_PARTIALS = 4
+BAND_CENTS = 50.0
+BAND_BINS = 1.5
+ATTACK_FRAMES = 3  # the onset frame and the two after it: where the attack peaks
+BEFORE_FRAMES = (-3, -2)  # windows that end before the onset: the level it rises from
+MIN_RISE = 0.25
+DB_PER_VELOCITY = 0.27
+LOUDEST_VELOCITY = 127
+FLOOR_POWER = 1e-12
+
+
+def estimate_velocities(notes: np.ndarray, audio: np.ndarray) -> np.ndarray:
+    """MIDI velocity (1..127, float64, whole numbers) for each row of ``notes`` (N, 4).
+
+    ``audio`` is the 16 kHz mono signal the notes were transcribed from. The loudest
+    note gets LOUDEST_VELOCITY; the others are placed below it by their onset strength.
+    """
+    if not len(notes):
+        return np.zeros(0)
+    bands = _band_power(audio)
+    keys = notes[:, PITCH].astype(int) - MIN_MIDI
+    onsets = np.array([time_to_frame(onset) for onset in notes[:, ONSET]])
+    attack = _frames_at(bands, keys, onsets[:, None] + np.arange(ATTACK_FRAMES)).max(axis=1)
+    before = _frames_at(bands, keys, onsets[:, None] + np.array(BEFORE_FRAMES)).min(axis=1)
+    strength_db = 10 * np.log10(np.maximum(np.maximum(attack - before, MIN_RISE * attack), FLOOR_POWER))
+    velocity = LOUDEST_VELOCITY + (strength_db - strength_db.max()) / DB_PER_VELOCITY
+    return np.clip(np.rint(velocity), 1, LOUDEST_VELOCITY)
+
+
+def _band_power(audio: np.ndarray) -> np.ndarray:
+    """Power [88, T] in each key's harmonic band, one column per frame (amt.constants)."""
+    spectrogram = torchaudio.transforms.Spectrogram(
+        n_fft=N_FFT, hop_length=HOP_LENGTH, power=2.0, center=True, pad_mode="constant"
+    )
+    power = spectrogram(torch.from_numpy(np.asarray(audio, np.float32))).numpy()
+    return (_harmonic_comb() @ power).astype(np.float64)
+
+
+def _harmonic_comb() -> np.ndarray:
+    """Weights [88, n_fft // 2 + 1]: 1 on the bins of each key's first N_PARTIALS partials.
+
+    A partial covers the bins within BAND_CENTS of it, and at least those within
+    BAND_BINS bins (the Hann window's main lobe), so that low partials, whose semitones
+    are narrower than a bin, still count with their whole power.
+    """
+    bin_hz = SAMPLE_RATE / N_FFT
+    hz = np.arange(N_FFT // 2 + 1) * bin_hz
+    fundamentals = pretty_midi.note_number_to_hz(np.arange(N_KEYS) + MIN_MIDI)
+    partials = fundamentals[:, None] * np.arange(1, N_PARTIALS + 1)  # [88, P]
+    half_width = np.maximum(partials * (2 ** (BAND_CENTS / 1200) - 1), BAND_BINS * bin_hz)
+    in_band = np.abs(hz - partials[..., None]) <= half_width[..., None]  # [88, P, bins]
+    audible = (partials < SAMPLE_RATE / 2)[..., None]
+    return (in_band & audible).any(axis=1).astype(np.float32)
+
+
+def _frames_at(bands: np.ndarray, keys: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """``bands[key, frame]`` for each note's key and frames [N, F]; 0 before the start."""
+    values = bands[keys[:, None], np.clip(frames, 0, bands.shape[1] - 1)]
+    return np.where(frames < 0, 0.0, values)
