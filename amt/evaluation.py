@@ -1,0 +1,110 @@
+"""Transcribing pieces and scoring them: the one implementation behind validation
+during training, the evaluate stage and threshold tuning."""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from amt.dataset import PieceDataset
+from amt.decoding import decode_notes
+from amt.inference import predict
+from amt.metrics import METRIC_NAMES, mean_metrics, score_piece
+from amt.notes import VELOCITY
+from amt.velocity import estimate_velocities
+
+
+@dataclass
+class Thresholds:
+    onset: float
+    frame: float
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "Thresholds":
+        return cls(float(settings["onset_threshold"]), float(settings["frame_threshold"]))
+
+
+@dataclass
+class Piece:
+    """One transcribed piece: its reference, the model's probabilities and decoded notes."""
+
+    id: str
+    audio: np.ndarray
+    reference: np.ndarray
+    probs: dict[str, np.ndarray]
+    notes: np.ndarray | None = None
+    scores: dict[str, float] | None = None
+
+
+def probabilities(model: torch.nn.Module, audio: np.ndarray, settings: Mapping[str, Any], device) -> dict:
+    """Onset and frame probabilities of a whole recording, in overlapping chunks."""
+    return predict(model, audio, settings["chunk_seconds"], settings["overlap_seconds"], device)
+
+
+def notes_from(probs: Mapping[str, np.ndarray], audio: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    """Decoded notes with velocities estimated from the audio's onset strength."""
+    notes = decode_notes(probs["onset"], probs["frame"], thresholds.onset, thresholds.frame)
+    notes[:, VELOCITY] = estimate_velocities(notes, audio)
+    return notes
+
+
+def score(piece: Piece, thresholds: Thresholds) -> dict[str, float]:
+    """Every metric of one piece at the given thresholds (notes vs the MIDI's notes)."""
+    notes = decode_notes(piece.probs["onset"], piece.probs["frame"], thresholds.onset, thresholds.frame)
+    return score_piece(piece.reference, notes, piece.probs["frame"] > thresholds.frame)
+
+
+def transcribe_split(
+    model: torch.nn.Module,
+    cache_dir: str | Path,
+    split: str,
+    settings: Mapping[str, Any],
+    device,
+    max_pieces: int | None = None,
+) -> Iterator[Piece]:
+    """Probabilities for every piece of ``split`` (the first ``max_pieces`` if given)."""
+    dataset = PieceDataset(cache_dir, split)
+    count = len(dataset) if max_pieces is None else min(max_pieces, len(dataset))
+    for index in tqdm(range(count), desc=f"transcribe {split}", unit="piece", leave=False):
+        item = dataset[index]
+        audio = item["audio"].numpy()
+        yield Piece(item["id"], audio, item["notes"], probabilities(model, audio, settings, device))
+
+
+def evaluate_split(
+    model: torch.nn.Module,
+    cache_dir: str | Path,
+    split: str,
+    settings: Mapping[str, Any],
+    device,
+    max_pieces: int | None = None,
+    thresholds: Thresholds | None = None,
+) -> tuple[dict[str, float], pd.DataFrame, list[Piece]]:
+    """Mean metrics, a per-piece table and the transcribed pieces (with notes) of ``split``."""
+    thresholds = thresholds or Thresholds.from_settings(settings)
+    pieces = []
+    for piece in transcribe_split(model, cache_dir, split, settings, device, max_pieces):
+        piece.notes = notes_from(piece.probs, piece.audio, thresholds)
+        piece.scores = score_piece(piece.reference, piece.notes, piece.probs["frame"] > thresholds.frame)
+        pieces.append(piece)
+    table = pd.DataFrame([{"id": p.id, **p.scores} for p in pieces], columns=["id", *METRIC_NAMES])
+    return mean_metrics([p.scores for p in pieces]), table, pieces
+
+
+def tune_thresholds(pieces: list[Piece], grid: list[float]) -> tuple[Thresholds, float]:
+    """The onset/frame thresholds of ``grid`` x ``grid`` with the best mean note F1
+    (ties broken by frame F1) on ``pieces``, which must not be test pieces."""
+    best, best_key = None, (-1.0, -1.0)
+    for onset, frame in product(grid, grid):
+        thresholds = Thresholds(onset, frame)
+        means = mean_metrics([score(piece, thresholds) for piece in pieces])
+        key = (means["note_f1"], means["frame_f1"])
+        if key > best_key:
+            best, best_key = thresholds, key
+    return best, best_key[0]

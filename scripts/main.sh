@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The main job: set up, build the default corpus and cache, train and evaluate all four
+# models as DVC experiments (onf last, so the workspace and dvc.lock hold params.yaml's
+# default model), then say where the results are. Re-running skips what DVC already has
+# (its run cache restores finished stages instead of recomputing them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source .venv/bin/activate
+[ -d .git ] || { echo "main: run this from a git clone of amt" >&2; exit 1; }
+
+stage_times=metrics/stage_times.txt
+mkdir -p metrics
+: > "$stage_times"
+timed() {
+    local name=$1; shift
+    local start=$SECONDS
+    "$@"
+    echo "$name $((SECONDS - start)) s" | tee -a "$stage_times"
+}
+
+timed "download+cache" dvc repro cache
+for model in baseline lstm crnn onf; do
+    timed "train+evaluate $model" dvc exp run -S "model=$model"
+done
+
+echo
+dvc exp show --no-pager --only-changed --md 2>/dev/null || true
+cat <<MSG
+
+Done. Stage times: $stage_times
+  metrics:        metrics/eval.json (dvc metrics show / dvc metrics diff)
+  curves:         dvc plots show
+  every run:      source .venv/bin/activate && mlflow ui --backend-store-uri sqlite:///$PWD/mlflow.db
+MSG
