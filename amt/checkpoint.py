@@ -1,0 +1,83 @@
+"""Checkpoints and model files: one self-contained ``.pt`` format for both.
+
+A checkpoint is a plain dict saved with ``torch.save`` and read back with
+``weights_only=True`` (no arbitrary code runs on load). It always holds the model's
+config and weights, the step, the params.yaml it was trained with and the MLflow run id;
+a training checkpoint adds the optimiser, scheduler, scaler, RNG state and progress
+needed to resume. ``load_model`` needs nothing but the file.
+"""
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from amt.atomic import atomic_path
+from amt.errors import AmtError
+from amt.models import TranscriptionModel, build_model
+
+FORMAT = "amt-checkpoint"
+VERSION = 1
+REQUIRED = ("model_config", "model", "step", "params", "run_id")
+
+
+def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any]) -> None:
+    """Write ``state`` (which must hold the REQUIRED keys) to ``path`` atomically."""
+    missing = [key for key in REQUIRED if key not in state]
+    if missing:
+        raise ValueError(f"checkpoint state lacks {', '.join(missing)}")
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, "version": VERSION, **state}, tmp)
+
+
+def load_checkpoint(path: str | os.PathLike, expected_model: str | None = None) -> dict[str, Any]:
+    """Read and check a checkpoint (on the CPU).
+
+    A file that is missing, unreadable or not written by ``save_checkpoint`` is an
+    AmtError naming it, as is a checkpoint of another model than ``expected_model``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AmtError(f"{path}: model file not found; train one first (dvc repro train)")
+    try:
+        with warnings.catch_warnings():  # torch warns about pickles it is about to refuse
+            warnings.simplefilter("ignore")
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load raises many types for foreign or corrupt files
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise AmtError(f"{path}: not an amt checkpoint ({reason}); train one with dvc repro train") from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        raise AmtError(f"{path}: not an amt checkpoint (written by another program); use one from amt train")
+    if checkpoint.get("version") != VERSION:
+        raise AmtError(f"{path}: amt checkpoint version {checkpoint.get('version')}, expected {VERSION}")
+    name = checkpoint["model_config"]["name"]
+    if expected_model is not None and name != expected_model:
+        raise AmtError(
+            f"{path}: holds a {name!r} model but params.yaml's model is {expected_model!r}; "
+            f"retrain (dvc repro train) or set model: {name}"
+        )
+    return checkpoint
+
+
+def model_from_checkpoint(
+    checkpoint: Mapping[str, Any], device: torch.device | str = "cpu"
+) -> TranscriptionModel:
+    """The model a loaded checkpoint describes, with its weights, in eval mode on ``device``."""
+    config = checkpoint["model_config"]
+    model = build_model(config["name"], config)
+    try:
+        model.load_state_dict(checkpoint["model"])
+    except RuntimeError as error:
+        first = str(error).splitlines()[0]
+        raise AmtError(f"checkpoint weights do not fit the {config['name']!r} model ({first})") from None
+    return model.to(device).eval()
+
+
+def load_model(
+    path: str | os.PathLike, device: torch.device | str = "cpu", expected_model: str | None = None
+) -> TranscriptionModel:
+    """The model in a model file or checkpoint, ready for inference (evaluate, transcribe)."""
+    return model_from_checkpoint(load_checkpoint(path, expected_model), device)

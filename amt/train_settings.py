@@ -1,0 +1,98 @@
+"""params.yaml's ``model``, ``models`` and ``train`` sections, checked before any work.
+
+Each bad value is an AmtError of one line naming the key and the rule it breaks.
+"""
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from amt.constants import HOP_LENGTH, N_FFT
+from amt.device import Placement, placement
+from amt.errors import AmtError
+from amt.params import get
+
+log = logging.getLogger(__name__)
+
+LOSS_POINTS = 200  # at most about this many logged loss points per run
+# The STFT reflect-pads n_fft // 2 samples at each edge and needs more audio than that.
+MIN_SEQUENCE_LENGTH = (N_FFT // 2 // HOP_LENGTH + 1) * HOP_LENGTH
+
+
+def _param(
+    params: Mapping[str, Any], key: str, accept: Callable[[Any], bool], rule: str, optional: bool = False
+) -> Any:
+    """The number at ``key`` if ``accept`` holds for it (or it is null and ``optional``), else an AmtError."""
+    value = get(params, key)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not accept(value):
+        raise AmtError(f"params.yaml: {key} must be {rule}{' or null' if optional else ''}, got {value!r}")
+    return value
+
+
+def _integer(params: Mapping[str, Any], key: str, low: int, optional: bool = False) -> int | None:
+    return _param(params, key, lambda v: isinstance(v, int) and v >= low, f"an integer >= {low}", optional)
+
+
+def _sequence_length(params: Mapping[str, Any]) -> int:
+    """``train.sequence_length`` rounded down to the hop (with a warning), checked long enough."""
+    value = _integer(params, "train.sequence_length", 1)
+    if value < MIN_SEQUENCE_LENGTH:
+        raise AmtError(
+            f"params.yaml: train.sequence_length {value} is too short; the models need at least "
+            f"{MIN_SEQUENCE_LENGTH} samples ({MIN_SEQUENCE_LENGTH // HOP_LENGTH} hops of {HOP_LENGTH})"
+        )
+    rounded = value - value % HOP_LENGTH
+    if rounded != value:
+        log.warning(
+            "params.yaml: train.sequence_length %d rounded down to %d, a multiple of the hop", value, rounded
+        )
+    return rounded
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """params.yaml's ``model``, ``models`` and ``train`` sections, validated."""
+
+    model: str
+    sizes: dict[str, Any]
+    steps: int
+    sequence_length: int
+    batch_size: int
+    learning_rate: float
+    lr_decay_steps: int
+    lr_decay_rate: float
+    weight_decay: float
+    clip_grad_norm: float | None
+    validation_interval: int | None
+    checkpoint_interval: int | None
+    seed: int
+    workers: int
+    placement: Placement
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "TrainSettings":
+        decay_rate = _param(params, "train.lr_decay_rate", lambda v: 0 < v <= 1, "a number in (0, 1]")
+        return cls(
+            model=get(params, "model"),
+            sizes=dict(get(params, "models")),
+            steps=_integer(params, "train.steps", 0),
+            sequence_length=_sequence_length(params),
+            batch_size=_integer(params, "train.batch_size", 1),
+            learning_rate=_param(params, "train.learning_rate", lambda v: v > 0, "a number > 0"),
+            lr_decay_steps=_integer(params, "train.lr_decay_steps", 1),
+            lr_decay_rate=decay_rate,
+            weight_decay=_param(params, "train.weight_decay", lambda v: v >= 0, "a number >= 0"),
+            clip_grad_norm=_param(params, "train.clip_grad_norm", lambda v: v > 0, "a number > 0", True),
+            validation_interval=_integer(params, "train.validation_interval", 1, optional=True),
+            checkpoint_interval=_integer(params, "train.checkpoint_interval", 1, optional=True),
+            seed=_integer(params, "train.seed", 0),
+            workers=_integer(params, "train.workers", 0),
+            placement=placement(get(params, "train.device"), get(params, "train.precision")),
+        )
+
+    @property
+    def log_every(self) -> int:
+        return max(1, self.steps // LOSS_POINTS)

@@ -1,0 +1,90 @@
+import pickle
+from collections import OrderedDict
+
+import pytest
+import torch
+
+from amt.checkpoint import load_checkpoint, load_model, model_from_checkpoint, save_checkpoint
+from amt.errors import AmtError
+from amt.models import build_model
+
+SIZES = {"cnn_unit": 2, "fc_unit": 8, "lstm_units": 4, "lstm_layers": 1}
+
+
+def model_state(name: str = "crnn") -> dict:
+    torch.manual_seed(0)
+    model = build_model(name, SIZES)
+    return {
+        "model_config": model.config,
+        "model": model.state_dict(),
+        "step": 7,
+        "params": {"model": name},
+        "run_id": "abc123",
+    }
+
+
+def test_a_model_file_rebuilds_the_same_model_with_no_other_file(tmp_path):
+    state = model_state()
+    save_checkpoint(tmp_path / "model.pt", state)
+    model = load_model(tmp_path / "model.pt", expected_model="crnn")
+    original = build_model("crnn", SIZES)
+    original.load_state_dict(state["model"])
+    audio = torch.randn(1, 4096)
+    with torch.no_grad():
+        assert torch.equal(model(audio)["frame"], original.eval()(audio)["frame"])
+    assert not model.training
+    checkpoint = load_checkpoint(tmp_path / "model.pt")
+    assert (checkpoint["step"], checkpoint["run_id"], checkpoint["params"]) == (
+        7,
+        "abc123",
+        {"model": "crnn"},
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_a_checkpoint_of_another_model_is_refused_before_any_work(tmp_path):
+    save_checkpoint(tmp_path / "model.pt", model_state("baseline"))
+    with pytest.raises(AmtError, match="model.pt: holds a 'baseline' model but params.yaml's model is 'onf'"):
+        load_model(tmp_path / "model.pt", expected_model="onf")
+
+
+class Foreign:
+    pass
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            lambda path: torch.save(OrderedDict(weight=torch.zeros(2)), path),
+            "not an amt checkpoint \\(written by another program\\)",
+        ),
+        (lambda path: torch.save({"net": Foreign()}, path), "not an amt checkpoint \\("),
+        (lambda path: path.write_bytes(b"\x00garbage" * 10), "not an amt checkpoint \\("),
+        (lambda path: path.write_bytes(pickle.dumps([1, 2])), "not an amt checkpoint"),
+        (lambda path: path.write_bytes(b""), "not an amt checkpoint"),
+    ],
+)
+def test_files_that_are_not_amt_checkpoints_are_named_in_one_line(tmp_path, content, message):
+    content(tmp_path / "other.pt")
+    with pytest.raises(AmtError, match=f"other.pt: {message}") as error:
+        load_model(tmp_path / "other.pt")
+    assert "\n" not in str(error.value)
+
+
+def test_a_missing_file_says_how_to_make_one(tmp_path):
+    with pytest.raises(AmtError, match="nothing.pt: model file not found; train one first"):
+        load_checkpoint(tmp_path / "nothing.pt")
+
+
+def test_weights_that_do_not_fit_the_model_are_an_error(tmp_path):
+    state = model_state() | {"model_config": {**model_state()["model_config"], "fc_unit": 16}}
+    save_checkpoint(tmp_path / "model.pt", state)
+    with pytest.raises(AmtError, match="weights do not fit the 'crnn' model"):
+        model_from_checkpoint(load_checkpoint(tmp_path / "model.pt"))
+
+
+def test_an_incomplete_state_is_not_saved(tmp_path):
+    with pytest.raises(ValueError, match="lacks run_id"):
+        save_checkpoint(tmp_path / "model.pt", {k: v for k, v in model_state().items() if k != "run_id"})
+    assert not any(tmp_path.iterdir())

@@ -1,0 +1,286 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from amt.cache import build_cache, fingerprint
+from amt.checkpoint import load_checkpoint, load_model
+from amt.errors import AmtError
+from amt.metadata import write_metadata
+from amt.training import Trainer, TrainingInterrupted, label_rates, train
+from tests.conftest import scale_notes, write_piece
+
+REPO = Path(__file__).resolve().parents[1]
+STEPS = 6
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One thread in this process and in the subprocesses: equal results, fair to shared CPUs."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    rows = [
+        write_piece(root / "raw", "train", "a", scale_notes(48, 8), 2.5),
+        write_piece(root / "raw", "train", "b", scale_notes(60, 12), 3.5),
+        write_piece(root / "raw", "validation", "c", scale_notes(55, 6), 2.0),
+        write_piece(root / "raw", "test", "d", scale_notes(40, 6), 2.0),
+    ]
+    write_metadata(root / "raw", rows)
+    build_cache(root / "raw", root / "cache", workers=1)
+    return root / "cache"
+
+
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory) -> str:
+    """One store for the module: creating an MLflow database takes seconds."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+
+
+def tiny_params(tracking_uri: str, **train) -> dict:
+    return {
+        "model": "onf",
+        "models": {"cnn_unit": 4, "fc_unit": 16, "lstm_units": 8, "lstm_layers": 1},
+        "train": {
+            "steps": STEPS,
+            "sequence_length": 8192,
+            "batch_size": 2,
+            "learning_rate": 0.001,
+            "lr_decay_steps": 2,
+            "lr_decay_rate": 0.5,
+            "weight_decay": 0.0,
+            "clip_grad_norm": 3.0,
+            "validation_interval": 3,
+            "checkpoint_interval": 2,
+            "seed": 0,
+            "precision": "fp32",
+            "device": "cpu",
+            "workers": 0,
+            **train,
+        },
+        "evaluate": {
+            "onset_threshold": 0.5,
+            "frame_threshold": 0.5,
+            "chunk_seconds": 2.0,
+            "overlap_seconds": 0.5,
+        },
+        "tracking": {"uri": tracking_uri, "experiment": "amt-test"},
+    }
+
+
+def run_training(params: dict, cache_dir: Path, out: Path):
+    return train(params, cache_dir, out / "model.pt", out / "checkpoints" / "last.pt")
+
+
+@pytest.fixture(scope="module")
+def reference(cache_dir, tracking_uri, tmp_path_factory):
+    """An uninterrupted run that other tests compare with."""
+    out = tmp_path_factory.mktemp("reference")
+    return run_training(tiny_params(tracking_uri), cache_dir, out), out
+
+
+def test_training_writes_a_loadable_model_and_its_curve(reference):
+    result, out = reference
+    model = load_model(out / "model.pt", expected_model="onf")
+    assert not model.training
+    assert load_checkpoint(out / "model.pt")["step"] == STEPS
+    assert "optimizer" not in load_checkpoint(out / "model.pt")
+    assert result.curve["step"].tolist() == list(range(1, STEPS + 1))
+    assert np.allclose(result.curve["loss"], result.curve["onset_loss"] + result.curve["frame_loss"])
+    assert result.curve["lr"].tolist() == [0.001, 0.001, 0.0005, 0.0005, 0.00025, 0.00025]
+    assert result.curve["validation_note_f1"].notna().tolist() == [False, False, True, False, False, True]
+    assert result.summary["steps"] == STEPS and result.summary["steps_per_second"] > 0
+    assert {"loss", "onset_loss", "frame_loss", "validation_note_f1", "parameters"} <= result.summary.keys()
+
+
+def test_training_is_reproducible_on_the_cpu(reference, cache_dir, tracking_uri, tmp_path):
+    again = run_training(tiny_params(tracking_uri), cache_dir, tmp_path)
+    columns = ["loss", "onset_loss", "frame_loss"]
+    assert again.curve[columns].equals(reference[0].curve[columns])
+    other_seed = run_training(tiny_params(tracking_uri, seed=1, steps=2), cache_dir, tmp_path / "other")
+    assert not np.allclose(other_seed.curve["loss"], again.curve["loss"][:2])
+
+
+def test_output_biases_start_at_the_label_base_rates(cache_dir, tracking_uri, tmp_path):
+    rates = label_rates(cache_dir)
+    assert 0 < rates["onset_rate"] < rates["frame_rate"] < 1
+    run_training(tiny_params(tracking_uri, steps=0), cache_dir, tmp_path)
+    model = load_model(tmp_path / "model.pt")
+    onset_bias = model.output_layers()["onset"].bias
+    assert torch.allclose(torch.sigmoid(onset_bias), torch.tensor(rates["onset_rate"]), rtol=1e-4)
+
+
+def test_the_mlflow_run_holds_tags_params_metrics_and_the_model(reference, cache_dir, tracking_uri):
+    result, _ = reference
+    mlflow.set_tracking_uri(tracking_uri)
+    run = mlflow.get_run(result.run_id)
+    assert run.info.run_name == f"onf-{result.run_id[:8]}"
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["model"] == "onf"
+    assert run.data.tags["data_fingerprint"] == fingerprint(cache_dir)
+    assert len(run.data.tags["git_commit"]) == 40
+    assert run.data.params["train.batch_size"] == "2" and run.data.params["models.cnn_unit"] == "4"
+    history = mlflow.MlflowClient().get_metric_history(result.run_id, "loss")
+    assert [m.step for m in history] == list(range(1, STEPS + 1))
+    assert {"validation_note_f1", "steps_per_second", "parameters"} <= run.data.metrics.keys()
+    artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(result.run_id)]
+    assert artifacts == ["model.pt"]
+
+
+def test_sigint_stops_after_the_step_and_a_rerun_resumes_to_the_same_result(
+    reference, cache_dir, tracking_uri, tmp_path, monkeypatch
+):
+    step = Trainer.step
+
+    def step_then_interrupt(self, batch):
+        losses = step(self, batch)
+        if self.scheduler.last_epoch == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return losses
+
+    monkeypatch.setattr(Trainer, "step", step_then_interrupt)
+    with pytest.raises(TrainingInterrupted, match="stopped by SIGINT at step 3 of 6; checkpoint saved to"):
+        run_training(tiny_params(tracking_uri), cache_dir, tmp_path)
+    checkpoint = load_checkpoint(tmp_path / "checkpoints" / "last.pt")
+    assert checkpoint["step"] == 3 and not (tmp_path / "model.pt").exists()
+    assert mlflow.get_run(checkpoint["run_id"]).info.status == "KILLED"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    monkeypatch.setattr(Trainer, "step", step)
+    resumed = run_training(tiny_params(tracking_uri), cache_dir, tmp_path)
+    assert resumed.run_id == checkpoint["run_id"]
+    assert resumed.curve.drop(columns="validation_note_f1").equals(
+        reference[0].curve.drop(columns="validation_note_f1")
+    )
+    assert load_checkpoint(tmp_path / "model.pt")["step"] == STEPS
+
+
+def test_a_checkpoint_of_other_params_or_a_finished_run_is_not_resumed(
+    reference, cache_dir, tracking_uri, tmp_path, caplog
+):
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    (checkpoints / "last.pt").write_bytes((reference[1] / "checkpoints" / "last.pt").read_bytes())
+    run_training(tiny_params(tracking_uri, steps=2), cache_dir, tmp_path)
+    assert "not resuming, it was made with other params (train.steps); starting fresh" in caplog.text
+    caplog.clear()
+    result = run_training(tiny_params(tracking_uri, steps=2, workers=1), cache_dir, tmp_path)
+    assert "not resuming, its run finished" in caplog.text
+    assert result.summary["steps"] == 2
+
+
+def test_sequence_length_is_rounded_down_to_the_hop(cache_dir, tracking_uri, tmp_path, caplog):
+    result = run_training(tiny_params(tracking_uri, steps=1, sequence_length=8500), cache_dir, tmp_path)
+    assert "train.sequence_length 8500 rounded down to 8192" in caplog.text
+    assert result.summary["audio_seconds_per_second"] == pytest.approx(
+        result.summary["steps_per_second"] * 2 * 8192 / 16000
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model": "transformer"}, "unknown model 'transformer'; choose one of baseline, lstm, crnn, onf"),
+        ({"train.sequence_length": 1000}, "train.sequence_length 1000 is too short; .* at least 1536"),
+        ({"train.sequence_length": 512 * 500}, "longer than every train piece"),
+        ({"train.batch_size": 0}, "train.batch_size must be an integer >= 1, got 0"),
+        ({"train.steps": -5}, "train.steps must be an integer >= 0, got -5"),
+        ({"train.learning_rate": "fast"}, "train.learning_rate must be a number > 0, got 'fast'"),
+        ({"train.clip_grad_norm": 0}, "train.clip_grad_norm must be a number > 0 or null, got 0"),
+        ({"train.precision": "fp16"}, "train.precision fp16 needs a CUDA device"),
+    ],
+)
+def test_bad_params_fail_in_one_line_before_any_work(cache_dir, tracking_uri, tmp_path, change, message):
+    params = tiny_params(tracking_uri)
+    for key, value in change.items():
+        section, _, name = key.rpartition(".")
+        (params[section] if section else params)[name] = value
+    assert_fails_before_any_work(params, cache_dir, tmp_path, message)
+
+
+def test_a_cache_made_with_other_audio_settings_is_rejected(cache_dir, tracking_uri, tmp_path):
+    manifest = json.loads((cache_dir / "manifest.json").read_text()) | {"hop_length": 256}
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "manifest.json").write_text(json.dumps(manifest))
+    message = "cache made at 16000 Hz / hop 256"
+    assert_fails_before_any_work(tiny_params(tracking_uri), tmp_path / "cache", tmp_path, message)
+
+
+def assert_fails_before_any_work(params: dict, cache_dir: Path, out: Path, message: str) -> None:
+    mlflow.set_tracking_uri(params["tracking"]["uri"])
+    runs_before = len(mlflow.search_runs(search_all_experiments=True))
+    with pytest.raises(AmtError, match=message) as error:
+        run_training(params, cache_dir, out)
+    assert "\n" not in str(error.value)
+    assert not (out / "model.pt").exists() and not (out / "checkpoints").exists()
+    assert len(mlflow.search_runs(search_all_experiments=True)) == runs_before
+
+
+def start_stage(workdir: Path, tracking_uri: str) -> subprocess.Popen:
+    env = os.environ | {"PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": tracking_uri, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "stages.train"]
+    return subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_new_checkpoint(path: Path, process: subprocess.Popen, newer_than: float) -> None:
+    deadline = time.monotonic() + 60
+    while not (path.exists() and path.stat().st_mtime > newer_than):
+        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint came"
+        time.sleep(0.02)
+
+
+def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupted_run(
+    cache_dir, tracking_uri, tmp_path
+):
+    params = tiny_params(tracking_uri, steps=60, checkpoint_interval=5, validation_interval=None)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cache").symlink_to(cache_dir)
+    checkpoint = tmp_path / "runs" / "checkpoints" / "last.pt"
+
+    first = start_stage(tmp_path, tracking_uri)
+    wait_for_new_checkpoint(checkpoint, first, 0)
+    first.send_signal(signal.SIGTERM)
+    _, stderr = first.communicate(timeout=60)
+    assert first.returncode == 130
+    stopped_at = load_checkpoint(checkpoint)["step"]
+    assert (
+        f"stopped by SIGTERM at step {stopped_at} of 60; checkpoint saved to runs/checkpoints/last.pt"
+        in stderr
+    )
+
+    second = start_stage(tmp_path, tracking_uri)
+    wait_for_new_checkpoint(checkpoint, second, checkpoint.stat().st_mtime)
+    second.kill()
+    stdout, _ = second.communicate(timeout=60)
+    assert f"resuming from step {stopped_at} of 60" in stdout
+    killed_at = load_checkpoint(checkpoint)["step"]
+    assert stopped_at < killed_at < 60
+
+    third = start_stage(tmp_path, tracking_uri)
+    stdout, stderr = third.communicate(timeout=120)
+    assert third.returncode == 0, stderr
+    assert f"resuming from step {killed_at} of 60" in stdout
+    assert json.loads((tmp_path / "metrics" / "train.json").read_text())["steps"] == 60
+    assert load_checkpoint(tmp_path / "runs" / "model.pt")["step"] == 60
+    curve = pd.read_csv(tmp_path / "metrics" / "train_curve.csv")
+    uninterrupted = run_training(params, cache_dir, tmp_path / "uninterrupted")
+    assert np.allclose(curve["loss"], uninterrupted.curve["loss"], rtol=1e-12, atol=0)
