@@ -50,7 +50,9 @@ def load_checkpoint(path: str | os.PathLike, expected_model: str | None = None) 
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise AmtError(f"{path}: not an amt checkpoint ({reason}); train one with dvc repro train") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
-        raise AmtError(f"{path}: not an amt checkpoint (written by another program); use one from amt train")
+        raise AmtError(
+            f"{path}: not an amt checkpoint (written by another program); train one with dvc repro train"
+        )
     if checkpoint.get("version") != VERSION:
         raise AmtError(f"{path}: amt checkpoint version {checkpoint.get('version')}, expected {VERSION}")
     name = checkpoint["model_config"]["name"]
