@@ -1,0 +1,102 @@
+"""End to end: the real DVC pipeline on a tiny profile, in a throwaway git clone."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = {
+    "data.synth.pieces": {"train": 3, "validation": 1, "test": 1},
+    "data.synth.max_seconds": 4.0,
+    "models": {"cnn_unit": 4, "fc_unit": 16, "lstm_units": 8, "lstm_layers": 1},
+    "train.steps": 6,
+    "train.batch_size": 2,
+    "train.sequence_length": 16384,
+    "train.validation_interval": 3,
+    "train.checkpoint_interval": 3,
+    "evaluate.threshold_grid": [0.3, 0.5],
+    "evaluate.chunk_seconds": 2.0,
+    "evaluate.overlap_seconds": 0.5,
+}
+
+pytestmark = pytest.mark.slow
+
+
+def _set(params: dict, dotted: str, value) -> None:
+    *parents, last = dotted.split(".")
+    for key in parents:
+        params = params[key]
+    params[last] = value
+
+
+def _run(workdir: Path, *command: str) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, (
+        f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """A git repository holding the project's files and the tiny profile, committed."""
+    workdir = tmp_path_factory.mktemp("pipeline") / "amt"
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in files:
+        if (REPO / name).is_file():
+            (workdir / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, workdir / name)
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    for key, value in TINY.items():
+        _set(params, key, value)
+    params["model"] = "baseline"
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"],
+    ):
+        _run(workdir, *command)
+    return workdir
+
+
+def _runs(workdir: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(workdir / "mlflow.db") as db:
+        return db.execute("select name, status from runs order by start_time").fetchall()
+
+
+def test_repro_builds_every_stage_then_has_nothing_to_do(repo):
+    _run(repo, "dvc", "repro")
+    assert json.loads((repo / "metrics" / "eval.json").read_text())["note_f1"] >= 0
+    assert len(list((repo / "data" / "cache" / "train").glob("*.npz"))) == 3
+    assert "up to date" in _run(repo, "dvc", "status")
+    second = _run(repo, "dvc", "repro")
+    assert "didn't change, skipping" in second and "Running stage" not in second
+    assert [name.split("-")[0] for name, _ in _runs(repo)] == ["baseline"]
+
+
+def test_experiments_workspace_and_queued_land_in_one_store(repo):
+    _run(repo, "dvc", "exp", "run", "-S", "model=lstm")
+    diff = _run(repo, "dvc", "metrics", "diff", "--md")
+    assert "note_f1" in diff
+    _run(repo, "dvc", "exp", "run", "--queue", "-S", "model=onf")
+    _run(repo, "dvc", "exp", "run", "--run-all")
+    runs = _runs(repo)
+    assert sorted(name.split("-")[0] for name, _ in runs) == ["baseline", "lstm", "onf"]
+    assert {status for _, status in runs} == {"FINISHED"}
+    assert "onf" in _run(repo, "dvc", "exp", "show", "--no-pager", "--md")
