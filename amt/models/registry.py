@@ -1,0 +1,28 @@
+"""Models by name: the one registry that params.yaml's ``model`` and checkpoints look up."""
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from amt.errors import AmtError
+from amt.models.architectures import Baseline, Crnn, Lstm, OnsetsAndFrames
+from amt.models.base import TranscriptionModel
+from amt.models.sizes import ModelSizes
+
+MODELS: dict[str, type[TranscriptionModel]] = {
+    "baseline": Baseline,
+    "lstm": Lstm,
+    "crnn": Crnn,
+    "onf": OnsetsAndFrames,
+}
+
+
+def build_model(name: str, sizes: Mapping[str, Any]) -> TranscriptionModel:
+    """A freshly initialised model ``name`` with ``sizes`` (params.yaml's ``models`` section).
+
+    ``build_model(model.config["name"], model.config)`` rebuilds the same architecture.
+    """
+    if name not in MODELS:
+        raise AmtError(f"params.yaml: unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    config = {"name": name, **asdict(ModelSizes.from_mapping(sizes))}
+    return MODELS[name](config)

@@ -1,0 +1,40 @@
+"""The model sizes read from params.yaml's ``models`` section, validated."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from amt.errors import AmtError
+
+
+@dataclass(frozen=True)
+class ModelSizes:
+    """Layer sizes shared by the four architectures (params.yaml holds the homework's)."""
+
+    cnn_unit: int  # ConvStack channels (its third conv layer has twice as many)
+    fc_unit: int  # ConvStack output features per frame
+    lstm_units: int  # per direction
+    lstm_layers: int
+    lstm_input_norm: bool = True  # layer-normalise every BiLSTM's inputs (see recurrent.BiLSTM)
+
+    @classmethod
+    def from_mapping(cls, sizes: Mapping[str, Any]) -> "ModelSizes":
+        """Validated sizes from ``sizes``; keys that are not sizes (``name``) are ignored."""
+        values = {}
+        for field in fields(cls):
+            if field.name not in sizes:
+                if field.name == "lstm_input_norm":
+                    continue
+                raise AmtError(f"params.yaml: missing parameter 'models.{field.name}'")
+            values[field.name] = check_size(field.name, sizes[field.name])
+        return cls(**values)
+
+
+def check_size(name: str, value: Any) -> Any:
+    """``value`` if it suits size ``name`` (a flag for lstm_input_norm, else a positive int)."""
+    if name == "lstm_input_norm":
+        if not isinstance(value, bool):
+            raise AmtError(f"params.yaml: models.{name} must be true or false, got {value!r}")
+    elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise AmtError(f"params.yaml: models.{name} must be a positive integer, got {value!r}")
+    return value
