@@ -1,0 +1,1 @@
+"""The report stage's parts: MLflow runs, leaderboard, error analysis, figures and the page."""
