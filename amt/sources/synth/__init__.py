@@ -1,0 +1,60 @@
+"""The offline ``synth`` source: corpus and generated piano music, performed and rendered.
+
+``plan`` decides every piece from the params; ``pieces`` makes one (score ->
+performance -> FluidSynth -> room and microphone -> FLAC + MIDI). Pieces are independent
+and seeded by id, so they are made in a process pool in any order with the same result.
+"""
+
+import multiprocessing
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from amt.atomic import remove_stale_temps
+from amt.errors import AmtError
+from amt.params import get
+from amt.sources.synth.pieces import make
+from amt.sources.synth.plan import plan_pieces
+
+DEFAULT_WORKERS = 2
+
+
+def _settings(params: Mapping[str, Any]) -> tuple[float, bool, int]:
+    max_seconds = get(params, "data.synth.max_seconds")
+    if not isinstance(max_seconds, int | float) or max_seconds < 2:
+        raise AmtError(
+            f"params.yaml: data.synth.max_seconds must be a number of seconds >= 2, got {max_seconds!r}"
+        )
+    workers = get(params, "data.workers", DEFAULT_WORKERS)
+    if not isinstance(workers, int) or workers < 1:
+        raise AmtError(f"params.yaml: data.workers must be a whole number >= 1, got {workers!r}")
+    return float(max_seconds), bool(get(params, "data.synth.acoustics", True)), workers
+
+
+def _worker_init() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # one process per core already
+
+
+def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
+    """Make every planned piece under ``raw_dir``; return their metadata rows in plan order."""
+    raw_dir = Path(raw_dir)
+    max_seconds, acoustics, workers = _settings(params)
+    specs = plan_pieces(params)
+    if raw_dir.exists():
+        remove_stale_temps(raw_dir)
+    if workers == 1:
+        return [
+            make(spec, raw_dir, max_seconds, acoustics) for spec in tqdm(specs, desc="synth", unit="piece")
+        ]
+    rows: dict[str, dict] = {}
+    # spawn, not fork: the parent may hold torch and FluidSynth state that must not be shared
+    with ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), initializer=_worker_init) as pool:
+        futures = {pool.submit(make, spec, raw_dir, max_seconds, acoustics): spec for spec in specs}
+        for future in tqdm(as_completed(futures), total=len(futures), desc="synth", unit="piece"):
+            rows[futures[future].id] = future.result()
+    return [rows[spec.id] for spec in specs]

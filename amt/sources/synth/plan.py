@@ -1,0 +1,164 @@
+"""Which pieces to make: ids, splits, kinds, corpus works, bands, pianos and pedalling.
+
+The plan is a pure function of the params: it parses no scores and renders nothing, so
+it is cheap and every worker can make its piece from its ``PieceSpec`` alone.
+"""
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import cycle, islice
+from typing import Any
+
+import numpy as np
+
+from amt.constants import SPLITS
+from amt.errors import AmtError
+from amt.params import get
+from amt.sources.synth import corpus, procedural
+from amt.sources.synth.soundfonts import Preset, piano_presets, soundfont_name
+
+DEFAULT_SOUNDFONTS = ("FluidR3_GM", "MuseScore_General", "TimGM6mb")
+CORPUS, PROCEDURAL = "music21 corpus", "procedural"
+CANDIDATES = 3  # works a corpus piece may try, in order, if a score fails to parse
+
+
+@dataclass(frozen=True)
+class PieceSpec:
+    """Everything needed to make one piece, independent of every other piece."""
+
+    id: str
+    split: str
+    kind: str  # CORPUS or PROCEDURAL
+    works: tuple[corpus.Work, ...]  # corpus candidates, first usable wins
+    band: tuple[int, int]  # keys a procedural piece runs through
+    preset: Preset
+    pedal: bool
+    seed: int
+
+    def rng(self, purpose: str) -> np.random.Generator:
+        """An independent generator per purpose ('score', 'performance', 'acoustics')."""
+        return np.random.default_rng([self.seed, zlib.crc32(self.id.encode()), zlib.crc32(purpose.encode())])
+
+
+def _counts(params: Mapping[str, Any]) -> dict[str, int]:
+    pieces = get(params, "data.synth.pieces")
+    counts = {split: pieces.get(split, 0) if isinstance(pieces, Mapping) else None for split in SPLITS}
+    for split, count in counts.items():
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise AmtError(
+                f"params.yaml: data.synth.pieces.{split} must be a whole number >= 0, got {count!r}"
+            )
+    return counts
+
+
+def _share(params: Mapping[str, Any], key: str, default: float | None = None) -> float:
+    value = get(params, key) if default is None else get(params, key, default)
+    if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise AmtError(f"params.yaml: {key} must be a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _presets(params: Mapping[str, Any]) -> tuple[list[Preset], list[Preset]]:
+    """(training presets, held-out presets) of the configured SoundFonts."""
+    names = list(get(params, "data.synth.soundfonts", DEFAULT_SOUNDFONTS))
+    heldout = list(get(params, "data.synth.heldout_soundfonts", []))
+    unknown = [name for name in heldout if name not in map(soundfont_name, names)]
+    if unknown:
+        raise AmtError(
+            f"params.yaml: data.synth.heldout_soundfonts names {unknown[0]!r}, which is not in "
+            f"data.synth.soundfonts ({', '.join(names)})"
+        )
+    presets = [preset for name in names for preset in piano_presets(name)]
+    training = [preset for preset in presets if preset.soundfont not in heldout]
+    if not training:
+        raise AmtError(
+            "params.yaml: every SoundFont is in data.synth.heldout_soundfonts; leave one for training"
+        )
+    return training, [preset for preset in presets if preset.soundfont in heldout]
+
+
+def _pianos(
+    split: str,
+    count: int,
+    training: list[Preset],
+    heldout: list[Preset],
+    share: float,
+    rng: np.random.Generator,
+) -> list[Preset]:
+    """Presets for ``count`` pieces: every training preset in turn; test also the held-out ones."""
+    unheard = 0
+    if split == "test" and heldout and count:
+        unheard = min(count, max(1, round(count * share)))
+    pianos = _turns(heldout, unheard, rng) + _turns(training, count - unheard, rng)
+    return [pianos[i] for i in rng.permutation(count)]
+
+
+def _turns(presets: list[Preset], count: int, rng: np.random.Generator) -> list[Preset]:
+    """``count`` presets taking turns, from a random starting point."""
+    if not count:
+        return []
+    start = int(rng.integers(len(presets)))
+    return list(islice(cycle(presets[start:] + presets[:start]), count))
+
+
+def _deal_works(counts: dict[str, int], rng: np.random.Generator) -> dict[str, list[tuple[corpus.Work, ...]]]:
+    """Candidate works per corpus piece of each split; no work is dealt to two pieces.
+
+    Works are queued composer by composer in turn (a few composers own most of the
+    corpus), and each split takes the next work whenever it is furthest behind its share.
+    """
+    by_composer: dict[str, list[corpus.Work]] = {}
+    for work in corpus.catalogue():
+        by_composer.setdefault(work.key.split("/")[0], []).append(work)
+    queues = [[group[i] for i in rng.permutation(len(group))] for group in by_composer.values()]
+    queues = [queues[i] for i in rng.permutation(len(queues))]
+    queue = [q[depth] for depth in range(max(map(len, queues), default=0)) for q in queues if depth < len(q)]
+    wanted = {split: count * CANDIDATES for split, count in counts.items()}
+    dealt: dict[str, list[corpus.Work]] = {split: [] for split in counts}
+    for work in queue:
+        open_splits = [split for split in counts if len(dealt[split]) < wanted[split]]
+        if not open_splits:
+            break
+        split = min(open_splits, key=lambda s: (len(dealt[s]) / wanted[s], SPLITS.index(s)))
+        dealt[split].append(work)
+    if any(len(dealt[split]) < counts[split] for split in counts):
+        raise AmtError(
+            "params.yaml: data.synth.pieces asks for more corpus pieces than music21's corpus holds works"
+        )
+    return {
+        split: [tuple(dealt[split][i :: counts[split]]) for i in range(counts[split])] for split in counts
+    }
+
+
+def plan_pieces(params: Mapping[str, Any]) -> list[PieceSpec]:
+    """Every piece to make, in a fixed order (split, then id)."""
+    seed = int(get(params, "data.seed"))
+    counts = _counts(params)
+    corpus_share = _share(params, "data.synth.corpus_share")
+    pedal_share = _share(params, "data.synth.pedal_share")
+    heldout_share = _share(params, "data.synth.heldout_share", 0.5)
+    training, heldout = _presets(params)
+    rng = np.random.default_rng([seed, zlib.crc32(b"plan")])
+    corpus_counts = {split: round(count * corpus_share) for split, count in counts.items()}
+    works = _deal_works(corpus_counts, rng)
+    specs = []
+    for split, count in counts.items():
+        pianos = _pianos(split, count, training, heldout, heldout_share, rng)
+        pedalled = set(rng.permutation(count)[: round(count * pedal_share)].tolist())
+        bands = procedural.bands(max(1, count - corpus_counts[split]))
+        for index in range(count):
+            is_corpus = index < corpus_counts[split]
+            specs.append(
+                PieceSpec(
+                    id=f"{split}-{index:03d}",
+                    split=split,
+                    kind=CORPUS if is_corpus else PROCEDURAL,
+                    works=works[split][index] if is_corpus else (),
+                    band=bands[0 if is_corpus else index - corpus_counts[split]],
+                    preset=pianos[index],
+                    pedal=index in pedalled,
+                    seed=seed,
+                )
+            )
+    return specs

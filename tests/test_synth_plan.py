@@ -1,0 +1,95 @@
+import pytest
+
+from amt.errors import AmtError
+from amt.sources.synth.plan import CORPUS, PROCEDURAL, plan_pieces
+
+
+def params(train=10, validation=4, test=6, **synth):
+    settings = {
+        "pieces": {"train": train, "validation": validation, "test": test},
+        "max_seconds": 30.0,
+        "corpus_share": 0.5,
+        "pedal_share": 0.5,
+        "soundfonts": ["FluidR3_GM", "MuseScore_General", "TimGM6mb"],
+        "heldout_soundfonts": ["TimGM6mb"],
+    }
+    return {"data": {"seed": 0, "synth": {**settings, **synth}}}
+
+
+def test_ids_counts_and_kinds():
+    specs = plan_pieces(params())
+    assert len({spec.id for spec in specs}) == len(specs) == 20
+    for split, count in {"train": 10, "validation": 4, "test": 6}.items():
+        kinds = [spec.kind for spec in specs if spec.split == split]
+        assert len(kinds) == count
+        assert kinds.count(CORPUS) == round(count * 0.5)
+        assert kinds.count(PROCEDURAL) == count - round(count * 0.5)
+
+
+def test_no_work_in_two_splits_or_two_pieces():
+    specs = plan_pieces(params(train=40, validation=10, test=20))
+    owner = {}
+    for spec in specs:
+        for work in spec.works:
+            assert owner.setdefault(work.key, spec.id) == spec.id, f"{work.key} dealt twice"
+    splits = {spec.split for spec in specs for work in spec.works if owner[work.key] == spec.id}
+    assert splits == {"train", "validation", "test"}
+
+
+def test_corpus_pieces_draw_on_many_composers():
+    specs = plan_pieces(params(train=40, validation=10, test=20))
+    composers = {spec.works[0].composer for spec in specs if spec.kind == CORPUS}
+    assert len(composers) >= 15
+
+
+def test_heldout_soundfont_only_in_test_and_present_there():
+    specs = plan_pieces(params())
+    for spec in specs:
+        if spec.split != "test":
+            assert spec.preset.soundfont != "TimGM6mb"
+    test_fonts = [spec.preset.soundfont for spec in specs if spec.split == "test"]
+    assert test_fonts.count("TimGM6mb") == 3  # heldout_share 0.5 of 6
+    assert {"FluidR3_GM", "MuseScore_General"} & set(test_fonts)
+
+
+def test_training_uses_every_training_piano_preset():
+    specs = plan_pieces(params(train=30))
+    used = {
+        (spec.preset.soundfont, spec.preset.bank, spec.preset.program)
+        for spec in specs
+        if spec.split == "train"
+    }
+    assert len(used) == 9  # FluidR3_GM 4 + MuseScore_General 5 (with its Mellow Grand)
+
+
+def test_pedal_share_is_exact_per_split():
+    specs = plan_pieces(params(train=10, validation=4, test=6, pedal_share=0.3))
+    for split, count in {"train": 3, "validation": 1, "test": 2}.items():
+        assert sum(spec.pedal for spec in specs if spec.split == split) == count
+
+
+def test_plan_is_deterministic_and_seeded():
+    assert plan_pieces(params()) == plan_pieces(params())
+    other = params()
+    other["data"]["seed"] = 1
+    assert plan_pieces(other) != plan_pieces(params())
+
+
+def test_a_split_of_zero_pieces_is_planned_empty():
+    specs = plan_pieces(params(validation=0))
+    assert not [spec for spec in specs if spec.split == "validation"]
+
+
+@pytest.mark.parametrize(
+    ("synth", "culprit"),
+    [
+        ({"heldout_soundfonts": ["Nope"]}, "heldout_soundfonts"),
+        ({"heldout_soundfonts": ["FluidR3_GM", "MuseScore_General", "TimGM6mb"]}, "heldout_soundfonts"),
+        ({"corpus_share": 1.5}, "corpus_share"),
+        ({"pieces": {"train": -1, "validation": 1, "test": 1}}, "pieces.train"),
+        ({"soundfonts": ["Steinway"]}, "Steinway"),
+    ],
+)
+def test_bad_params_name_the_parameter(synth, culprit):
+    with pytest.raises(AmtError, match=culprit):
+        plan_pieces(params(**synth))
