@@ -1,0 +1,64 @@
+"""Real-time factor of `amt transcribe` per model on this CPU.
+
+``python -m benchmarks.transcribe [--minutes 5]`` renders a random piano recording with
+FluidSynth, then times the whole transcription (features, chunked model, decoding,
+velocities) of each model at params.yaml's sizes and evaluate settings, and prints
+compute seconds per audio second and the process's peak RSS. Weights are untrained:
+the cost does not depend on them.
+"""
+
+import argparse
+import resource
+import time
+
+import numpy as np
+import torch
+
+from amt.constants import SAMPLE_RATE
+from amt.device import placement
+from amt.evaluation import Thresholds
+from amt.models import MODELS, build_model
+from amt.notes import make_notes, notes_to_midi
+from amt.params import get, load_params
+from amt.transcribe import Transcriber
+
+
+def random_recording(minutes: float, seed: int = 0) -> np.ndarray:
+    """A few notes per second over the keyboard, rendered with pretty_midi's FluidSynth."""
+    rng = np.random.default_rng(seed)
+    count = int(minutes * 60 * 4)
+    onsets = np.sort(rng.uniform(0, minutes * 60 - 1, count))
+    rows = np.column_stack(
+        [
+            onsets,
+            onsets + rng.uniform(0.1, 1.0, count),
+            rng.integers(21, 109, count),
+            rng.integers(20, 127, count),
+        ]
+    )
+    audio = notes_to_midi(make_notes(rows)).fluidsynth(fs=SAMPLE_RATE)
+    return (audio / np.abs(audio).max() * 0.9).astype(np.float32)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=5.0)
+    args = parser.parse_args()
+    params = load_params()
+    settings = get(params, "evaluate")
+    where = placement(get(params, "train.device"), get(params, "train.precision"))
+    audio = random_recording(args.minutes)
+    seconds = len(audio) / SAMPLE_RATE
+    print(f"{seconds / 60:.1f} min recording, {where}, {torch.get_num_threads()} threads")
+    for name in MODELS:
+        model = build_model(name, get(params, "models")).to(where.device).eval()
+        transcriber = Transcriber(model, settings, Thresholds.from_settings(settings), where)
+        start = time.perf_counter()
+        _, notes = transcriber.notes(audio)
+        elapsed = time.perf_counter() - start
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{name:>8}: real-time factor {elapsed / seconds:.3f} ({elapsed:.1f} s), peak RSS {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
