@@ -30,10 +30,10 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     AmtError naming the file.
     """
     path = Path(path)
+    if not path.is_file():
+        raise AmtError(f"{path}: audio file not found")
     try:
         audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except FileNotFoundError:
-        raise AmtError(f"{path}: audio file not found") from None
     except (sf.LibsndfileError, RuntimeError, TypeError) as error:
         raise AmtError(f"{path}: cannot read audio ({error}); use wav, flac, ogg or mp3") from None
     if audio.size == 0:
