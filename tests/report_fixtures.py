@@ -1,15 +1,28 @@
 """Fake-but-real MLflow runs for the report tests: metrics, params, tags and MIDI artifacts."""
 
+import contextlib
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
 import numpy as np
+import pytest
 
 from amt import tracking
 from amt.metrics import METRIC_NAMES
 from amt.notes import notes_to_midi, write_midi
 from amt.params import flatten
+
+
+@contextlib.contextmanager
+def isolated_env() -> Iterator[None]:
+    """No store or DVC settings from outside; ``mlflow.set_tracking_uri`` also sets
+    ``MLFLOW_TRACKING_URI``, which amt.tracking prefers, so it is cleared for each store."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("MLFLOW_TRACKING_URI", "DVC_ROOT", "DVC_EXP_NAME"):
+            patch.delenv(name, raising=False)
+        yield
 
 
 def store_params(directory: Path) -> dict:

@@ -4,18 +4,25 @@ import pytest
 from amt import tracking
 from amt.report.leaderboard import best_runs, leaderboard_markdown, write_leaderboard
 from amt.report.runs import load_runs, runs_table
-from tests.report_fixtures import log_run, store_params
+from tests.report_fixtures import isolated_env, log_run, store_params
+
+
+@pytest.fixture(autouse=True)
+def _isolated():
+    with isolated_env():
+        yield
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> pd.DataFrame:
-    params = store_params(tmp_path_factory.mktemp("store"))
-    log_run(params, "onf", 0.8, "data-a")
-    log_run(params, "onf", 0.6, "data-a")
-    log_run(params, "lstm", 0.7, "data-a")
-    log_run(params, "onf", 0.9, "data-b")
-    log_run(params, "crnn", 0.0, "data-a", scored=False)
-    return load_runs(tracking.use_store(params))
+    with isolated_env():
+        params = store_params(tmp_path_factory.mktemp("store"))
+        log_run(params, "onf", 0.8, "data-a")
+        log_run(params, "onf", 0.6, "data-a")
+        log_run(params, "lstm", 0.7, "data-a")
+        log_run(params, "onf", 0.9, "data-b")
+        log_run(params, "crnn", 0.0, "data-a", scored=False)
+        return load_runs(tracking.use_store(params))
 
 
 def test_only_scored_runs_are_read_with_params_tags_and_metrics(runs):

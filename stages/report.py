@@ -1,0 +1,30 @@
+"""DVC stage `report`: leaderboard of every evaluated MLflow run and error analysis of the best.
+
+Reads the tracking store (not the workspace), so runs of every DVC experiment, queued
+ones included, are in it. With no evaluated run it says how to make one and exits 0.
+"""
+
+from amt import tracking
+from amt.constants import REPORTS_DIR
+from amt.params import get
+from amt.report.build import build_report
+from amt.report.page import HOW_TO_RUN
+from amt.stage import run_stage
+
+
+def main(params: dict) -> None:
+    report = build_report(params)
+    if report.runs.empty:
+        experiment = get(params, "tracking.experiment", tracking.DEFAULT_EXPERIMENT)
+        print(f"report: no evaluated runs in MLflow experiment '{experiment}'; make one with:")
+        for command in HOW_TO_RUN:
+            print(f"  {command}")
+    else:
+        print(f"report: {len(report.runs)} evaluated runs; analysed {', '.join(report.analyses) or 'none'}")
+    for note in report.notes:
+        print(f"report: {note}")
+    print(f"report: wrote {REPORTS_DIR}/index.html, leaderboard.md, leaderboard.csv")
+
+
+if __name__ == "__main__":
+    run_stage("report", main)
