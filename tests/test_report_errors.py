@@ -93,9 +93,9 @@ def test_aggregates_score_pitches_pieces_and_bins():
     pieces = per_piece(analysis)
     assert list(pieces.index) == ["b", "a"]
     assert pieces.loc["a", "f1"] == pytest.approx(0.8)
-    by_duration = rate_by(analysis.ref, "duration", (0.0, 0.1, np.inf))
-    assert list(by_duration["notes"]) == [1, 3]
-    assert list(by_duration["rate"]) == pytest.approx([0.0, 2 / 3])
+    by_duration = rate_by(analysis.ref, "duration", (0.0, 0.1, 0.5, np.inf))
+    assert list(by_duration["notes"]) == [1, 0, 3]
+    assert by_duration["rate"].tolist() == pytest.approx([0.0, np.nan, 2 / 3], nan_ok=True)
     misses = error_counts(analysis.ref, ("short note", "other"))
     assert misses.to_dict() == {"short note": 1, "other": 1}
     assert error_counts(analysis.est, ("semitone", "other")).to_dict() == {"semitone": 1, "other": 0}

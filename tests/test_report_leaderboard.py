@@ -47,9 +47,11 @@ def test_markdown_never_ranks_runs_on_different_data_together(runs):
         text.index("## Data `data-a` (the current data/cache)"),
         text.index("## Data `data-b`"),
     )
-    assert section_b < section_a
-    assert "0.900" not in text[section_a:]
-    assert "0.800 (0.50/0.50)" in text[section_a:]
+    assert section_a < section_b  # the current data first
+    assert "0.900" not in text[section_a:section_b]
+    assert "0.800 (0.50/0.50)" in text[section_a:section_b]
+    newest_first = leaderboard_markdown(runs)
+    assert newest_first.index("`data-b`") < newest_first.index("`data-a`")
     assert "| model | run | steps |" in text
 
 

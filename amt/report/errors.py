@@ -175,10 +175,10 @@ def per_piece(analysis: RunAnalysis) -> pd.DataFrame:
 
 
 def rate_by(table: pd.DataFrame, column: str, bins: tuple) -> pd.DataFrame:
-    """Share of hits (recall for ``ref``, precision for ``est``) per bin of ``column``."""
+    """Share of hits (recall for ``ref``, precision for ``est``) per bin of ``column`` (NaN if empty)."""
     binned = pd.cut(table[column], list(bins), right=False)
     grouped = table.groupby(binned, observed=False)["hit"]
-    return pd.DataFrame({"notes": grouped.size(), "rate": grouped.mean().fillna(0.0)})
+    return pd.DataFrame({"notes": grouped.size(), "rate": grouped.mean()})
 
 
 def error_counts(table: pd.DataFrame, types: tuple[str, ...]) -> pd.Series:

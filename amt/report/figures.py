@@ -36,17 +36,18 @@ COLOURS = {"hit": "#2e7d32", "miss": "#d32f2f", "false alarm": "#1565c0", "estim
 def png(figure: Figure) -> bytes:
     """The figure as PNG bytes."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
 def pitch_figure(analysis: RunAnalysis, model: str) -> bytes:
     """Note F1, precision and recall of every key, with the number of reference notes."""
     table = per_pitch(analysis)
-    figure = Figure(figsize=(11, 3.5))
+    scored = table[["f1", "precision", "recall"]].where(table[["references", "estimates"]].sum(axis=1) > 0)
+    figure = Figure(figsize=(11, 3.5), layout="constrained")
     ax = figure.add_subplot()
-    for column, style in (("f1", "-"), ("precision", ":"), ("recall", "--")):
-        ax.plot(table.index, table[column], style, label=column)
+    for column, style in (("f1", "o-"), ("precision", "^:"), ("recall", "v--")):
+        ax.plot(table.index, scored[column], style, label=column, markersize=3)
     counts = ax.twinx()
     counts.bar(table.index, table["references"], color="grey", alpha=0.25, width=0.8)
     counts.set_ylabel("reference notes")
@@ -66,7 +67,7 @@ def pitch_figure(analysis: RunAnalysis, model: str) -> bytes:
 
 def timing_figure(analysis: RunAnalysis, model: str) -> bytes:
     """Histograms of onset and offset errors (estimate minus reference) of matched notes."""
-    figure = Figure(figsize=(10, 3))
+    figure = Figure(figsize=(10, 3), layout="constrained")
     for ax, column, limit in zip(
         figure.subplots(1, 2), ("onset_error", "offset_error"), (50, 500), strict=True
     ):
@@ -80,7 +81,7 @@ def timing_figure(analysis: RunAnalysis, model: str) -> bytes:
 
 def rates_figure(analysis: RunAnalysis, model: str) -> bytes:
     """Recall (reference notes) and precision (estimated notes) by duration, velocity, polyphony."""
-    figure = Figure(figsize=(12, 3.2))
+    figure = Figure(figsize=(12, 3.2), layout="constrained")
     columns = (("duration", DURATION_BINS, "duration (s)"), ("velocity", VELOCITY_BINS, "velocity"))
     columns += (("polyphony", POLYPHONY_BINS, "notes sounding at onset"),)
     for ax, (column, bins, label) in zip(figure.subplots(1, 3), columns, strict=True):
@@ -97,7 +98,7 @@ def rates_figure(analysis: RunAnalysis, model: str) -> bytes:
 
 def taxonomy_figure(analysis: RunAnalysis, model: str) -> bytes:
     """Counts of each false-positive type and each miss type."""
-    figure = Figure(figsize=(11, 3))
+    figure = Figure(figsize=(11, 3), layout="constrained")
     panels = ((analysis.est, FALSE_POSITIVE_TYPES, "false positives"), (analysis.ref, MISS_TYPES, "misses"))
     for ax, (table, types, title) in zip(figure.subplots(1, 2), panels, strict=True):
         counts = error_counts(table, types)
@@ -110,7 +111,7 @@ def taxonomy_figure(analysis: RunAnalysis, model: str) -> bytes:
 def pieces_figure(analysis: RunAnalysis, model: str) -> bytes:
     """Note F1 per test piece, worst first (at most MAX_PIECES_SHOWN)."""
     table = per_piece(analysis).head(MAX_PIECES_SHOWN)
-    figure = Figure(figsize=(8, 1 + 0.22 * len(table)))
+    figure = Figure(figsize=(8, 1 + 0.22 * len(table)), layout="constrained")
     ax = figure.add_subplot()
     ax.barh(table.index.astype(str)[::-1], table["f1"].values[::-1], color="#5c6bc0")
     shown = "" if len(table) == analysis.ref["piece"].nunique() else f" (worst {len(table)})"
@@ -121,7 +122,7 @@ def pieces_figure(analysis: RunAnalysis, model: str) -> bytes:
 
 def excerpts_figure(analysis: RunAnalysis, model: str, excerpts: Sequence[Excerpt]) -> bytes:
     """Piano rolls of the excerpts: reference notes hit or missed, false alarms, estimates outlined."""
-    figure = Figure(figsize=(11, 2.6 * max(1, len(excerpts))))
+    figure = Figure(figsize=(11, 2.6 * max(1, len(excerpts))), layout="constrained")
     axes = np.atleast_1d(figure.subplots(max(1, len(excerpts)), 1, squeeze=False)[:, 0])
     for ax, excerpt in zip(axes, excerpts, strict=False):
         ref, est = _inside(analysis.ref, excerpt), _inside(analysis.est, excerpt)
@@ -130,7 +131,8 @@ def excerpts_figure(analysis: RunAnalysis, model: str, excerpts: Sequence[Excerp
         _notes(ax, est[est["hit"]], "none", edge=COLOURS["estimate"])
         pitches = pd.concat([ref["pitch"], est["pitch"]])
         low, high = (pitches.min() - 2, pitches.max() + 2) if len(pitches) else (MIN_MIDI, MAX_MIDI)
-        ax.set(xlim=(excerpt.start, excerpt.stop), ylim=(low, high), ylabel="MIDI pitch")
+        end = pd.concat([ref["offset"], est["offset"]]).max() if len(pitches) else excerpt.stop
+        ax.set(xlim=(excerpt.start, min(excerpt.stop, end + 0.25)), ylim=(low, high), ylabel="MIDI pitch")
         ax.set_title(
             f"{excerpt.piece}, {excerpt.start:.0f}-{excerpt.stop:.0f} s ({excerpt.reason})", fontsize=9
         )

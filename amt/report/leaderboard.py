@@ -71,13 +71,17 @@ def display_table(runs: pd.DataFrame) -> pd.DataFrame:
     return table.fillna("–").astype(str)
 
 
-def sections(runs: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
-    """(data fingerprint, best runs, all runs ranked) per fingerprint, newest data first."""
+def sections(
+    runs: pd.DataFrame, current_fingerprint: str | None = None
+) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
+    """(data fingerprint, best runs, all runs ranked) per fingerprint: the current data
+    first, then the others, newest first."""
     ranked = mark_best(runs)
-    return [
+    groups = [
         (fingerprint, group[group["best_of_model"]], group)
         for fingerprint, group in ranked.groupby("data_fingerprint", sort=False)
     ]
+    return sorted(groups, key=lambda section: section[0] != current_fingerprint)
 
 
 def leaderboard_markdown(runs: pd.DataFrame, current_fingerprint: str | None = None) -> str:
@@ -90,7 +94,7 @@ def leaderboard_markdown(runs: pd.DataFrame, current_fingerprint: str | None = N
         "same data (cache fingerprint); each data fingerprint has its own section.",
         "",
     ]
-    for fingerprint, best, everything in sections(runs):
+    for fingerprint, best, everything in sections(runs, current_fingerprint):
         current = " (the current data/cache)" if fingerprint == current_fingerprint else ""
         lines += [f"## Data `{fingerprint}`{current}", "", "### Best run per model", ""]
         lines += [markdown_table(display_table(best)), "", f"### All {len(everything)} runs", ""]

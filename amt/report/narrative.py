@@ -18,7 +18,7 @@ def describe(model: str, analysis: RunAnalysis) -> str:
     return " ".join(
         [
             f"{model}: note F1 {overall['f1']:.3f} (precision {overall['precision']:.3f}, recall "
-            f"{overall['recall']:.3f}) over {pieces} test pieces, {overall['references']} reference notes.",
+            f"{overall['recall']:.3f}) over {pieces} test pieces, {len(analysis.ref)} reference notes.",
             _commonest("false positives", error_counts(analysis.est, FALSE_POSITIVE_TYPES)),
             _commonest("misses", error_counts(analysis.ref, MISS_TYPES)),
             f"Matched onsets are off by {onset_ms:.0f} ms and offsets by {offset_ms:.0f} ms (median)."

@@ -31,7 +31,7 @@ def leaderboard_parts(runs: pd.DataFrame, current_fingerprint: str | None) -> li
             "fingerprints) are never ranked against each other: each has its own section."
         ),
     ]
-    for fingerprint, best, everything in sections(runs):
+    for fingerprint, best, everything in sections(runs, current_fingerprint):
         current = " (the current data/cache)" if fingerprint == current_fingerprint else ""
         parts += [
             html.heading(3, f"Data {fingerprint}{current}: best run per model"),
