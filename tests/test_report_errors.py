@@ -99,3 +99,15 @@ def test_aggregates_score_pitches_pieces_and_bins():
     misses = error_counts(analysis.ref, ("short note", "other"))
     assert misses.to_dict() == {"short note": 1, "other": 1}
     assert error_counts(analysis.est, ("semitone", "other")).to_dict() == {"semitone": 1, "other": 0}
+
+
+def test_long_pieces_are_typed_block_by_block_with_the_same_answers():
+    ref = make_notes([(0.1 * i, 0.1 * i + 0.3, 40 + i % 30, 80) for i in range(1500)])
+    est = ref.copy()
+    est[:, 2] += 12
+    assert set(false_positive_types(ref, est)) == {"octave"}
+    late, early = ref.copy(), ref.copy()
+    late[:, 0] += 0.06  # struck again 60 ms into each sounding reference note
+    early[:, 0] -= 0.06  # already sounding when each reference note is struck
+    assert set(false_positive_types(ref, make_notes(late))) == {"repeated-note split"}
+    assert set(miss_types(ref, make_notes(early))) == {"re-struck merged"}

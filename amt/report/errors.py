@@ -32,6 +32,7 @@ OTHER_HARMONICS = (28, 34)
 SHORT_SECONDS = 0.1
 QUIET_VELOCITY = 40
 DENSE_POLYPHONY = 5
+BLOCK = 512  # notes compared at once with the notes around them
 
 FALSE_POSITIVE_TYPES = (
     "repeated-note split",
@@ -79,37 +80,44 @@ def polyphony(notes: np.ndarray) -> np.ndarray:
     return started - ended
 
 
-def sounding_at(notes: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """[len(times), len(notes)]: note j sounds (onset tolerance included) at time i."""
-    return (notes[None, :, ONSET] <= times[:, None] + ONSET_TOLERANCE) & (
-        notes[None, :, OFFSET] > times[:, None]
-    )
+def related_sounding(notes: np.ndarray, others: np.ndarray, relations: list) -> np.ndarray:
+    """[len(relations), len(notes)]: whether some note of ``others`` sounding at the note's
+    onset (onset tolerance included) stands in each relation to it.
+
+    A relation is called with (pitch interval |a - b|, the other note began more than the
+    onset tolerance earlier), both [notes, others]. Notes go in blocks against the other
+    notes that overlap the block, so memory stays small on long pieces.
+    """
+    found = np.zeros((len(relations), len(notes)), bool)
+    for start in range(0, len(notes), BLOCK):
+        block = notes[start : start + BLOCK]
+        times = block[:, ONSET]
+        near = others[(others[:, ONSET] <= times.max() + ONSET_TOLERANCE) & (others[:, OFFSET] > times.min())]
+        sounding = (near[None, :, ONSET] <= times[:, None] + ONSET_TOLERANCE) & (
+            near[None, :, OFFSET] > times[:, None]
+        )
+        interval = np.abs(block[:, None, PITCH] - near[None, :, PITCH])
+        earlier = near[None, :, ONSET] < times[:, None] - ONSET_TOLERANCE
+        for row, relation in enumerate(relations):
+            found[row, start : start + len(block)] = (sounding & relation(interval, earlier)).any(axis=1)
+    return found
 
 
 def false_positive_types(ref: np.ndarray, est: np.ndarray) -> np.ndarray:
     """Type (FALSE_POSITIVE_TYPES) of each note of ``est``, read as a false positive against ``ref``."""
-    if not len(est):
-        return np.array([], dtype=object)
-    sounding = sounding_at(ref, est[:, ONSET])
-    interval = np.abs(est[:, None, PITCH] - ref[None, :, PITCH])
-    earlier = ref[None, :, ONSET] < est[:, None, ONSET] - ONSET_TOLERANCE
-    tests = [
-        (interval == 0) & earlier,
-        np.isin(interval, OCTAVES),
-        np.isin(interval, FIFTHS),
-        np.isin(interval, OTHER_HARMONICS),
-        interval == 1,
+    relations = [
+        lambda interval, earlier: (interval == 0) & earlier,
+        lambda interval, _: np.isin(interval, OCTAVES),
+        lambda interval, _: np.isin(interval, FIFTHS),
+        lambda interval, _: np.isin(interval, OTHER_HARMONICS),
+        lambda interval, _: interval == 1,
     ]
-    return _first_type([(sounding & test).any(axis=1) for test in tests], FALSE_POSITIVE_TYPES)
+    return _first_type(list(related_sounding(est, ref, relations)), FALSE_POSITIVE_TYPES)
 
 
 def miss_types(ref: np.ndarray, est: np.ndarray) -> np.ndarray:
     """Type (MISS_TYPES) of each note of ``ref``, read as a miss against ``est``."""
-    if not len(ref):
-        return np.array([], dtype=object)
-    same_pitch = ref[:, None, PITCH] == est[None, :, PITCH]
-    earlier = est[None, :, ONSET] < ref[:, None, ONSET] - ONSET_TOLERANCE
-    merged = (sounding_at(est, ref[:, ONSET]) & same_pitch & earlier).any(axis=1)
+    (merged,) = related_sounding(ref, est, [lambda interval, earlier: (interval == 0) & earlier])
     tests = [
         merged,
         ref[:, OFFSET] - ref[:, ONSET] < SHORT_SECONDS,
@@ -195,6 +203,8 @@ def _grouped(analysis: RunAnalysis, column: str, index: pd.Index) -> pd.DataFram
 
 
 def _first_type(tests: list[np.ndarray], types: tuple[str, ...]) -> np.ndarray:
+    if not len(tests[0]):
+        return np.array([], dtype=object)
     return np.select(tests, types[:-1], default=types[-1]).astype(object)
 
 
