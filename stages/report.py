@@ -23,7 +23,7 @@ def main(params: dict) -> None:
         print(f"report: {len(report.runs)} evaluated runs; analysed {', '.join(report.analyses) or 'none'}")
     for note in report.notes:
         print(f"report: {note}")
-    print(f"report: wrote {REPORTS_DIR}/index.html, leaderboard.md, leaderboard.csv")
+    print(f"report: wrote {REPORTS_DIR}/ (index.html, leaderboard.md, leaderboard.csv, errors.md with runs)")
 
 
 if __name__ == "__main__":
