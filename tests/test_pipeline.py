@@ -84,9 +84,9 @@ def test_repro_builds_every_stage_then_has_nothing_to_do(repo):
     _run(repo, "dvc", "repro")
     assert json.loads((repo / "metrics" / "eval.json").read_text())["note_f1"] >= 0
     assert len(list((repo / "data" / "cache" / "train").glob("*.npz"))) == 3
-    assert "up to date" in _run(repo, "dvc", "status", "dvc.yaml")
+    assert "up to date" in _run(repo, "dvc", "status", "--with-deps", "evaluate")
     # data.dvc is a --no-download import: DVC lists its archive as not fetched, nothing else.
-    assert _run(repo, "dvc", "status").split() == [
+    assert _run(repo, "dvc", "status", "data.dvc").split() == [
         "data.dvc:",
         "changed",
         "outs:",
@@ -94,7 +94,11 @@ def test_repro_builds_every_stage_then_has_nothing_to_do(repo):
         "data/maestro-v3.0.0.zip",
     ]
     second = _run(repo, "dvc", "repro")
-    assert "didn't change, skipping" in second and "Running stage" not in second
+    assert "Stage 'evaluate' didn't change, skipping" in second
+    assert [line for line in second.splitlines() if line.startswith("Running stage")] == [
+        "Running stage 'report':"
+    ]
+    assert "<table" in (repo / "reports" / "index.html").read_text()
     assert [name.split("-")[0] for name, _ in _runs(repo)] == ["baseline"]
 
 
@@ -108,3 +112,6 @@ def test_experiments_workspace_and_queued_land_in_one_store(repo):
     assert sorted(name.split("-")[0] for name, _ in runs) == ["baseline", "lstm", "onf"]
     assert {status for _, status in runs} == {"FINISHED"}
     assert "onf" in _run(repo, "dvc", "exp", "show", "--no-pager", "--md")
+    _run(repo, "dvc", "repro", "report")
+    leaderboard = (repo / "reports" / "leaderboard.md").read_text()
+    assert all(model in leaderboard for model in ("baseline", "lstm", "onf"))
