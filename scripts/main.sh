@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, build the default corpus and cache, train and evaluate all four
 # models as DVC experiments (onf last, so the workspace and dvc.lock hold params.yaml's
-# default model), then say where the results are. Re-running skips what DVC already has
+# default model), build the report from the MLflow store and say where the results are. Re-running skips what DVC already has
 # (its run cache restores finished stages instead of recomputing them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,11 +24,15 @@ for model in baseline lstm crnn onf; do
     timed "train+evaluate $model" dvc exp run -S "model=$model"
 done
 
+timed "report" dvc repro report
+
 echo
-dvc exp show --no-pager --only-changed --md 2>/dev/null || true
+cat reports/leaderboard.md
 cat <<MSG
 
 Done. Stage times: $stage_times
+  leaderboard:    reports/leaderboard.md (and .csv)
+  report:         reports/index.html (open it in any browser), reports/errors.md
   metrics:        metrics/eval.json (dvc metrics show / dvc metrics diff)
   curves:         dvc plots show
   every run:      source .venv/bin/activate && mlflow ui --backend-store-uri sqlite:///$PWD/mlflow.db
