@@ -380,7 +380,8 @@ def train(
     if checkpoint is not None:
         run.resume(checkpoint)
         print(f"train: resuming from step {run.progress.step} of {settings.steps} ({checkpoint_path})")
-    tags = tracking.run_tags(params, cache_dir)
+    where = settings.placement
+    tags = tracking.run_tags(params, cache_dir) | {"device": where.device.type, "precision": where.precision}
     with stop_requests() as stop_requested, tracking.open_run(params, run.run_id, tags) as active:
         run.run_id = active.info.run_id
         run.loop(Path(checkpoint_path), stop_requested)
@@ -389,5 +390,5 @@ def train(
         summary = run.summary()
         mlflow.log_metrics({k: summary[k] for k in RUN_METRICS}, step=run.progress.step)
         mlflow.log_artifact(str(model_path))
-    print(f"train: {settings.model} on {settings.placement}, {summary['steps_per_second']:.2f} steps/s")
+    print(f"train: {settings.model} on {where}, {summary['steps_per_second']:.2f} steps/s")
     return TrainResult(summary, run.curve(), run.run_id)

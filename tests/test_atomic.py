@@ -28,3 +28,9 @@ def test_temp_keeps_the_suffix_and_stale_temps_are_removed(tmp_path):
         tmp.write_text("ok")
     assert atomic.remove_stale_temps(tmp_path) == 1
     assert (tmp_path / "x.npz").read_text() == "ok"
+
+
+def test_written_files_get_the_usual_mode_not_mkstemps_0600(tmp_path):
+    atomic.write_text(tmp_path / "f.txt", "x")
+    (tmp_path / "plain.txt").write_text("x")
+    assert (tmp_path / "f.txt").stat().st_mode == (tmp_path / "plain.txt").stat().st_mode

@@ -135,6 +135,7 @@ def test_the_mlflow_run_holds_tags_params_metrics_and_the_model(reference, cache
     assert run.data.tags["model"] == "onf"
     assert run.data.tags["data_fingerprint"] == fingerprint(cache_dir)
     assert len(run.data.tags["git_commit"]) == 40
+    assert (run.data.tags["device"], run.data.tags["precision"]) == ("cpu", "fp32")
     assert run.data.params["train.batch_size"] == "2" and run.data.params["models.cnn_unit"] == "4"
     history = mlflow.MlflowClient().get_metric_history(result.run_id, "loss")
     assert [m.step for m in history] == list(range(1, STEPS + 1))
