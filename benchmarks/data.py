@@ -58,7 +58,7 @@ def main() -> None:
         after = peak_rss_mb()
     print(f"corpus: {args.pieces + 4} pieces, {audio_seconds / 60:.1f} min of audio, {workers} workers")
     print(f"render: {audio_seconds / render_seconds:.1f} s of audio per wall second ({render_seconds:.1f} s)")
-    print(f"cache: {cache_seconds * 3600 / audio_seconds:.0f} s per hour of audio ({cache_seconds:.1f} s)")
+    print(f"cache: {cache_seconds * 3600 / audio_seconds:.1f} s per hour of audio ({cache_seconds:.1f} s)")
     print(f"segments: {segment_rate:.0f} random {sequence_length}-sample segments per second")
     print(f"peak RSS: {before:.0f} MB before, {after:.0f} MB after iterating the training split")
 
