@@ -25,6 +25,7 @@ from amt.cache import fingerprint
 from amt.params import flatten, get
 
 DEFAULT_URI = "sqlite:///mlflow.db"
+URI_VARIABLE = "MLFLOW_TRACKING_URI"
 DEFAULT_EXPERIMENT = "amt"
 SQLITE_PREFIX = "sqlite:///"
 ARTIFACT_DIR = "mlartifacts"
@@ -44,7 +45,7 @@ def main_root(start: str | os.PathLike | None = None) -> Path:
 
 def tracking_uri(params: Mapping[str, Any], root: str | os.PathLike | None = None) -> str:
     """The tracking URI, with a relative sqlite path made absolute at ``main_root(root)``."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or get(params, "tracking.uri", DEFAULT_URI)
+    uri = os.environ.get(URI_VARIABLE) or get(params, "tracking.uri", DEFAULT_URI)
     if not uri.startswith(SQLITE_PREFIX):
         return uri
     database = Path(uri.removeprefix(SQLITE_PREFIX))
@@ -69,11 +70,22 @@ def _quiet() -> None:
     mlflow.disable_system_metrics_logging()
 
 
+def _set_uri_keeping_environment(uri: str) -> None:
+    """``mlflow.set_tracking_uri`` also exports MLFLOW_TRACKING_URI, which tracking_uri()
+    reads as the user's choice: put the user's value (or its absence) back."""
+    users = os.environ.get(URI_VARIABLE)
+    mlflow.set_tracking_uri(uri)
+    if users is None:
+        os.environ.pop(URI_VARIABLE, None)
+    else:
+        os.environ[URI_VARIABLE] = users
+
+
 def use_store(params: Mapping[str, Any]) -> str:
     """Point MLflow at the project's store and experiment; return the experiment id."""
     _quiet()
     uri = tracking_uri(params)
-    mlflow.set_tracking_uri(uri)
+    _set_uri_keeping_environment(uri)
     name = get(params, "tracking.experiment", DEFAULT_EXPERIMENT)
     experiment = mlflow.get_experiment_by_name(name)
     if experiment is not None:

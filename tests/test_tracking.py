@@ -4,6 +4,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
+from amt import tracking
 from amt.cache import fingerprint
 from amt.tracking import artifact_location, main_root, open_run, run_tags, tracking_uri
 
@@ -117,3 +118,13 @@ def test_a_relative_store_lands_in_the_repository_not_in_a_dvc_copy(tmp_path, mo
         mlflow.log_text("hello", "note.txt")
     assert (tmp_path / "repo" / "mlflow.db").exists() and not (copy / "mlflow.db").exists()
     assert (tmp_path / "repo" / "mlartifacts" / run.info.run_id / "artifacts" / "note.txt").exists()
+
+
+def test_pointing_at_a_store_does_not_pin_later_choices(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    first = {"tracking": {"uri": f"sqlite:///{tmp_path}/one.db", "experiment": "amt"}}
+    second = {"tracking": {"uri": f"sqlite:///{tmp_path}/two.db", "experiment": "amt"}}
+    tracking.use_store(first)
+    assert tracking.tracking_uri(second) == f"sqlite:///{tmp_path}/two.db"
+    tracking.use_store(second)
+    assert mlflow.get_tracking_uri() == f"sqlite:///{tmp_path}/two.db"
