@@ -16,14 +16,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from amt.audio import AUDIO_EXTENSIONS
 from amt.constants import SPLITS
 from amt.errors import AmtError
 from amt.params import get
 from amt.sources.checks import check_unique_ids
-from amt.sources.raw import import_pair
+from amt.sources.raw import import_table
 from amt.sources.stores import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -52,20 +51,8 @@ def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
             get(params, "data.local.test_share"),
             get(params, "data.seed"),
         )
-    return [
-        import_pair(
-            Path(raw_dir),
-            store,
-            piece.audio_filename,
-            piece.midi_filename,
-            piece_id=piece.id,
-            split=piece.split,
-            source=SOURCE,
-            composer=piece.composer,
-            title=piece.title,
-        )
-        for piece in tqdm(list(pieces.itertuples()), desc="local pieces", unit="piece")
-    ]
+    columns = {"audio_filename": "audio", "midi_filename": "midi"}
+    return import_table(raw_dir, store, pieces.rename(columns=columns), SOURCE)
 
 
 def assign_splits(ids: list[str], validation_share: float, test_share: float, seed: int) -> list[str]:

@@ -19,12 +19,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from amt.errors import AmtError
 from amt.params import get
 from amt.sources.checks import check_unique_ids
-from amt.sources.raw import import_pair
+from amt.sources.raw import import_table
 from amt.sources.remote_zip import RemoteZipStore
 from amt.sources.stores import Store, ZipStore
 
@@ -53,20 +52,13 @@ def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
     missing = sorted(set(pieces["audio_member"]).union(pieces["midi_member"]) - set(store.names()))
     if missing:
         raise AmtError(f"{store.where}: no member {missing[0]}; is this the MAESTRO v3.0.0 archive?")
-    return [
-        import_pair(
-            raw_dir,
-            store,
-            piece.audio_member,
-            piece.midi_member,
-            piece_id=piece.id,
-            split=piece.split,
-            source=SOURCE,
-            composer=piece.canonical_composer,
-            title=piece.canonical_title,
-        )
-        for piece in tqdm(list(pieces.itertuples()), desc="maestro pieces", unit="piece")
-    ]
+    columns = {
+        "audio_member": "audio",
+        "midi_member": "midi",
+        "canonical_composer": "composer",
+        "canonical_title": "title",
+    }
+    return import_table(raw_dir, store, pieces.rename(columns=columns), SOURCE)
 
 
 def open_archive(params: Mapping[str, Any], downloads: Path) -> Store:

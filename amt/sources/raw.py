@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from tqdm import tqdm
 
 from amt import atomic
 from amt.audio import save_flac, sha256
@@ -49,3 +51,21 @@ def import_pair(raw_dir: Path, store: Store, audio_name: str, midi_name: str, **
     with store.member_file(audio_name) as audio_path, store.member_file(midi_name) as midi_path:
         audio, _ = load_pair(audio_path, midi_path)
         return write_piece(raw_dir, audio=audio, midi_bytes=midi_path.read_bytes(), **fields)
+
+
+def import_table(raw_dir: Path, store: Store, pieces: pd.DataFrame, source: str) -> list[dict]:
+    """``import_pair`` for every row of ``pieces`` (columns id, split, audio, midi, composer, title)."""
+    return [
+        import_pair(
+            Path(raw_dir),
+            store,
+            piece.audio,
+            piece.midi,
+            piece_id=piece.id,
+            split=piece.split,
+            source=source,
+            composer=piece.composer,
+            title=piece.title,
+        )
+        for piece in tqdm(list(pieces.itertuples()), desc=f"{source} pieces", unit="piece")
+    ]
