@@ -74,6 +74,10 @@ def test_only_best_runs_with_predictions_on_current_data_are_analysed(built):
 def test_findings_name_the_commonest_errors(built):
     text = (built["out"] / "errors.md").read_text()
     assert re.search(r"lstm: note F1 0\.\d+ .*the commonest are octave 2 \(100 %\)", text)
+    lstm = next(line for line in text.splitlines() if line.startswith("lstm:"))
+    assert "Why, and what to try: " in lstm and "second harmonic" in lstm
+    onf = next(line for line in text.splitlines() if line.startswith("onf:"))
+    assert "No false positives." in onf and "Why" not in onf
     assert "## Side by side" in text and "| FP: octave |" in text
 
 
