@@ -65,7 +65,8 @@ def advice(analysis: RunAnalysis) -> str:
         named = counts.drop("other", errors="ignore")
         if named.sum():
             reasons.append(CAUSES[named.idxmax()])
-    return f"Why, and what to try: {'; '.join(reasons)}." if reasons else ""
+    sentences = " ".join(f"{reason[0].upper()}{reason[1:]}." for reason in reasons)
+    return f"Why, and what to try: {sentences}" if reasons else ""
 
 
 def side_by_side(analyses: Mapping[str, RunAnalysis]) -> pd.DataFrame:
