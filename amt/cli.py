@@ -11,7 +11,7 @@ from amt.device import placement
 from amt.errors import AmtError
 from amt.evaluation import Thresholds
 from amt.notes import notes_to_midi
-from amt.transcribe import Transcriber, transcribe_files
+from amt.transcribe import Transcriber, read_thresholds, transcribe_files
 
 PEAK = 0.9  # re-synthesised audio is normalised to this peak
 
@@ -35,14 +35,22 @@ def parser() -> argparse.ArgumentParser:
     )
     transcribe.add_argument("--out", type=Path, default=Path("."), help="output folder (default: here)")
     transcribe.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    transcribe.add_argument("--onset-threshold", type=float, help="default: the model's evaluate settings")
-    transcribe.add_argument("--frame-threshold", type=float, help="default: the model's evaluate settings")
+    transcribe.add_argument(
+        "--thresholds",
+        type=Path,
+        help="JSON with onset_threshold and frame_threshold, e.g. the tuned ones in metrics/eval.json "
+        "(default: the model's evaluate settings)",
+    )
+    transcribe.add_argument("--onset-threshold", type=float, help="overrides --thresholds")
+    transcribe.add_argument("--frame-threshold", type=float, help="overrides --thresholds")
     return main
 
 
 def transcribe(args: argparse.Namespace) -> int:
     where = placement(args.device, "auto")
     transcriber = Transcriber.load(args.model, where)
+    if args.thresholds is not None:
+        transcriber.thresholds = read_thresholds(args.thresholds)
     transcriber.thresholds = Thresholds(
         args.onset_threshold if args.onset_threshold is not None else transcriber.thresholds.onset,
         args.frame_threshold if args.frame_threshold is not None else transcriber.thresholds.frame,

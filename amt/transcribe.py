@@ -1,6 +1,7 @@
 """Transcribing the user's recordings: audio files in; MIDI, probabilities and a
 re-synthesised wav out, one file at a time so that one bad file stops nothing else."""
 
+import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,22 @@ class Transcriber:
         with self.where.autocast():
             probs = probabilities(self.model, audio, self.settings, self.where.device)
         return probs, notes_from(probs, audio, self.thresholds)
+
+
+def read_thresholds(path: Path) -> Thresholds:
+    """Onset and frame thresholds from a JSON file such as the evaluate stage's metrics/eval.json."""
+    try:
+        values = json.loads(path.read_text())
+    except OSError as error:
+        raise AmtError(f"{path}: cannot read thresholds ({error.strerror})") from None
+    except json.JSONDecodeError as error:
+        raise AmtError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
+    try:
+        return Thresholds.from_settings(values)
+    except (KeyError, TypeError, ValueError):
+        raise AmtError(
+            f"{path}: needs numeric onset_threshold and frame_threshold (as in metrics/eval.json)"
+        ) from None
 
 
 def read_recording(path: Path) -> np.ndarray:

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pretty_midi
 import pytest
@@ -6,9 +8,12 @@ import torch
 
 from amt.checkpoint import save_checkpoint
 from amt.cli import main
+from amt.errors import AmtError
+from amt.evaluation import Thresholds
 from amt.models import build_model
 from amt.notes import make_notes
 from amt.params import load_params
+from amt.transcribe import read_thresholds
 from tests.conftest import scale_notes, tone_audio
 
 TINY = {"cnn_unit": 4, "fc_unit": 16, "lstm_units": 8, "lstm_layers": 1}
@@ -101,3 +106,42 @@ def test_a_model_file_from_another_program_is_refused(tmp_path, capsys):
     torch.save({"state_dict": {}}, foreign)
     assert main(["transcribe", str(foreign), str(recording(tmp_path, "x.wav"))]) == 1
     assert "other.pt: not an amt checkpoint" in capsys.readouterr().err
+
+
+def _note_count(out, stem: str) -> int:
+    with np.load(out / f"{stem}.npz") as data:
+        return len(data["notes"])
+
+
+def test_thresholds_come_from_a_json_file_unless_given_on_the_command_line(model_file, tmp_path):
+    wav = recording(tmp_path, "take.wav")
+    strict = tmp_path / "eval.json"
+    strict.write_text(json.dumps({"note_f1": 0.5, "onset_threshold": 1.0, "frame_threshold": 1.0}))
+    command = ["transcribe", str(model_file), str(wav), "--thresholds", str(strict)]
+    assert main([*command, "--out", str(tmp_path / "strict")]) == 0
+    assert _note_count(tmp_path / "strict", "take") == 0
+    assert main([*command, "--onset-threshold", "0.01", "--out", str(tmp_path / "loose")]) == 0
+    assert _note_count(tmp_path / "loose", "take") > 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read thresholds"),
+        ("{not json", "not valid JSON"),
+        ('{"onset_threshold": 0.3}', "needs numeric onset_threshold and frame_threshold"),
+        ('{"onset_threshold": "high", "frame_threshold": 0.3}', "needs numeric"),
+    ],
+)
+def test_a_bad_thresholds_file_is_named(tmp_path, content, message):
+    path = tmp_path / "thresholds.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(AmtError, match=f"{path}: {message}"):
+        read_thresholds(path)
+
+
+def test_the_evaluate_stage_output_is_a_thresholds_file(tmp_path):
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps({"note_f1": 0.8, "onset_threshold": 0.2, "frame_threshold": 0.3}))
+    assert read_thresholds(path) == Thresholds(0.2, 0.3)
