@@ -49,11 +49,10 @@ def parser() -> argparse.ArgumentParser:
 def transcribe(args: argparse.Namespace) -> int:
     where = placement(args.device, "auto")
     transcriber = Transcriber.load(args.model, where)
-    if args.thresholds is not None:
-        transcriber.thresholds = read_thresholds(args.thresholds)
+    base = transcriber.thresholds if args.thresholds is None else read_thresholds(args.thresholds)
     transcriber.thresholds = Thresholds(
-        args.onset_threshold if args.onset_threshold is not None else transcriber.thresholds.onset,
-        args.frame_threshold if args.frame_threshold is not None else transcriber.thresholds.frame,
+        args.onset_threshold if args.onset_threshold is not None else base.onset,
+        args.frame_threshold if args.frame_threshold is not None else base.frame,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     failures = transcribe_files(transcriber, args.audio, args.out, resynthesise)

@@ -20,7 +20,8 @@ timed() {
 }
 
 # Steps per model within the 60-minute budget on 2 cores (README, "The main job"): the
-# ConvStack models take params.yaml's train.steps, the much cheaper lstm takes more.
+# ConvStack models take params.yaml's train.steps, the much cheaper lstm takes more. Each
+# count is explicit because `dvc exp run -S` leaves its change in params.yaml for the next run.
 declare -A STEPS=([baseline]=2000 [lstm]=4000 [crnn]=2000 [onf]=2000)
 
 timed "download+cache" dvc repro cache

@@ -35,6 +35,8 @@ RECALL_GAP = 0.1  # precision above recall by this much: the model misses more t
 def describe(model: str, analysis: RunAnalysis) -> str:
     """A short paragraph: overall note scores, the commonest errors with counts, timing, and advice."""
     overall = scores(analysis.ref["hit"], analysis.est["hit"])
+    false_positives = error_counts(analysis.est, FALSE_POSITIVE_TYPES)
+    misses = error_counts(analysis.ref, MISS_TYPES)
     pieces = analysis.ref["piece"].nunique()
     onset_ms = 1000 * analysis.ref["onset_error"].abs().median()
     offset_ms = 1000 * analysis.ref["offset_error"].abs().median()
@@ -42,26 +44,25 @@ def describe(model: str, analysis: RunAnalysis) -> str:
         f"{model}: note F1 {overall['f1']:.3f} (precision {overall['precision']:.3f}, recall "
         f"{overall['recall']:.3f}) pooled over all {len(analysis.ref)} reference notes of "
         f"{pieces} test pieces.",
-        _commonest("false positives", error_counts(analysis.est, FALSE_POSITIVE_TYPES)),
-        _commonest("misses", error_counts(analysis.ref, MISS_TYPES)),
+        _commonest("false positives", false_positives),
+        _commonest("misses", misses),
         f"Matched onsets are off by {onset_ms:.0f} ms and offsets by {offset_ms:.0f} ms (median)."
         if analysis.ref["hit"].any()
         else "No note was matched.",
-        advice(analysis),
+        advice(overall, false_positives, misses),
     ]
     return " ".join(part for part in parts if part)
 
 
-def advice(analysis: RunAnalysis) -> str:
+def advice(overall: Mapping[str, float], false_positives: pd.Series, misses: pd.Series) -> str:
     """Why the commonest false positive and miss types happen and what to try, from the counts."""
-    overall = scores(analysis.ref["hit"], analysis.est["hit"])
     reasons = []
     if overall["precision"] - overall["recall"] > RECALL_GAP:
         reasons.append(
             "it misses far more notes than it invents, so a lower onset threshold or more training "
             "would trade toward recall"
         )
-    for counts in (error_counts(analysis.est, FALSE_POSITIVE_TYPES), error_counts(analysis.ref, MISS_TYPES)):
+    for counts in (false_positives, misses):
         named = counts.drop("other", errors="ignore")
         if named.sum():
             reasons.append(CAUSES[named.idxmax()])
