@@ -67,9 +67,10 @@ def test_forward_and_backward_under_bf16_autocast(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_model_rebuilds_from_its_config(name):
-    model = build_model(name, {**DEFAULT_SIZES, "lstm_input_norm": False})
+    flags = {"lstm_input_norm": False, "lstm_skip": False}
+    model = build_model(name, {**DEFAULT_SIZES, **flags})
     rebuilt = build_model(model.config["name"], model.config)
-    assert rebuilt.config == model.config == {"name": name, **DEFAULT_SIZES, "lstm_input_norm": False}
+    assert rebuilt.config == model.config == {"name": name, **DEFAULT_SIZES, **flags}
     rebuilt.load_state_dict(model.state_dict())
     assert count_parameters(rebuilt) == count_parameters(model)
 
@@ -86,11 +87,44 @@ def test_unknown_model_names_the_valid_ones():
         ({**DEFAULT_SIZES, "fc_unit": 0}, "models.fc_unit must be a positive integer"),
         ({**DEFAULT_SIZES, "lstm_units": "88"}, "models.lstm_units must be a positive integer"),
         ({**DEFAULT_SIZES, "lstm_input_norm": "yes"}, "models.lstm_input_norm must be true or false"),
+        ({**DEFAULT_SIZES, "lstm_skip": 1}, "models.lstm_skip must be true or false"),
     ],
 )
 def test_bad_sizes_name_the_parameter(sizes, message):
     with pytest.raises(AmtError, match=message):
         build_model("crnn", sizes)
+
+
+@pytest.mark.parametrize(("name", "stacks"), [("crnn", ("onset", "frame")), ("onf", ("onset", "combined"))])
+def test_skip_feeds_the_convstack_features_to_the_read_out_after_each_bilstm(name, stacks):
+    with_skip = build_model(name, {**SMALL_SIZES, "lstm_skip": True})
+    without = build_model(name, {**SMALL_SIZES, "lstm_skip": False})
+    lstm_outputs = 2 * SMALL_SIZES["lstm_units"]
+    for stack in stacks:
+        inputs = getattr(without, f"{stack}_stack")[-2].lstm.input_size
+        assert getattr(with_skip, f"{stack}_stack")[-1].in_features == lstm_outputs + inputs
+        assert getattr(without, f"{stack}_stack")[-1].in_features == lstm_outputs
+
+
+def test_sizes_without_the_skip_switch_build_the_model_files_saved_before_it():
+    model = build_model("crnn", SMALL_SIZES)
+    assert model.config["lstm_skip"] is False
+    assert model.onset_stack[-1].in_features == 2 * SMALL_SIZES["lstm_units"]
+
+
+def test_skip_is_not_added_to_the_lstm_model_which_reads_log_mel():
+    model = build_model("lstm", {**SMALL_SIZES, "lstm_skip": True})
+    assert model.onset_stack[-1].in_features == 2 * SMALL_SIZES["lstm_units"]
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_skip_gives_the_convstack_a_gradient_that_bypasses_the_bilstm(skip):
+    model = build_model("crnn", {**SMALL_SIZES, "lstm_skip": skip}).eval()
+    with torch.no_grad():
+        for parameter in model.onset_stack[1].lstm.parameters():
+            parameter.zero_()  # an LSTM with zero weights outputs 0 whatever its input
+    model(torch.randn(1, 8192))["onset"].sum().backward()
+    assert (model.onset_stack[0].fc[0].weight.grad.abs().sum() > 0) == skip
 
 
 def test_onf_frame_loss_does_not_train_the_onset_stack_but_sees_its_output():

@@ -19,15 +19,18 @@ def conv_stack(sizes: ModelSizes) -> nn.Sequential:
     return nn.Sequential(ConvStack(N_MELS, sizes.cnn_unit, sizes.fc_unit), nn.Linear(sizes.fc_unit, N_KEYS))
 
 
-def lstm_stack(sizes: ModelSizes, in_features: int) -> nn.Sequential:
-    """features -> BiLSTM -> linear 88."""
-    lstm = BiLSTM(in_features, sizes.lstm_units, sizes.lstm_layers, sizes.lstm_input_norm)
-    return nn.Sequential(lstm, nn.Linear(2 * sizes.lstm_units, N_KEYS))
+def lstm_stack(sizes: ModelSizes, in_features: int, learned_inputs: bool) -> nn.Sequential:
+    """features -> BiLSTM -> linear 88; with ``models.lstm_skip``, learned features
+    (a ConvStack's) also reach the linear layer (see recurrent.BiLSTM)."""
+    skip = learned_inputs and sizes.lstm_skip
+    lstm = BiLSTM(in_features, sizes.lstm_units, sizes.lstm_layers, sizes.lstm_input_norm, skip)
+    return nn.Sequential(lstm, nn.Linear(lstm.out_features, N_KEYS))
 
 
 def conv_lstm_stack(sizes: ModelSizes) -> nn.Sequential:
     """mel -> ConvStack -> BiLSTM -> linear 88 (crnn's stacks, and onf's onset stack)."""
-    return nn.Sequential(ConvStack(N_MELS, sizes.cnn_unit, sizes.fc_unit), *lstm_stack(sizes, sizes.fc_unit))
+    convs = ConvStack(N_MELS, sizes.cnn_unit, sizes.fc_unit)
+    return nn.Sequential(convs, *lstm_stack(sizes, sizes.fc_unit, learned_inputs=True))
 
 
 class TwoStacks(TranscriptionModel):
@@ -64,7 +67,7 @@ class Lstm(TwoStacks):
 
     @staticmethod
     def make_stack(sizes: ModelSizes) -> nn.Sequential:
-        return lstm_stack(sizes, N_MELS)
+        return lstm_stack(sizes, N_MELS, learned_inputs=False)
 
 
 class Crnn(TwoStacks):
@@ -80,7 +83,8 @@ class OnsetsAndFrames(TranscriptionModel):
 
     The frame prediction sees the onset probabilities with their gradient stopped, so
     the frame loss never trains the onset stack. The frame ConvStack's linear output
-    goes into the combined BiLSTM as is (no sigmoid), beside the onset probabilities.
+    goes into the combined BiLSTM as is (no sigmoid), beside the onset probabilities;
+    with ``models.lstm_skip`` both also reach the final frame layer directly.
     """
 
     def __init__(self, config: Mapping[str, Any]) -> None:
@@ -88,7 +92,7 @@ class OnsetsAndFrames(TranscriptionModel):
         sizes = ModelSizes.from_mapping(config)
         self.onset_stack = conv_lstm_stack(sizes)
         self.frame_stack = conv_stack(sizes)
-        self.combined_stack = lstm_stack(sizes, 2 * N_KEYS)
+        self.combined_stack = lstm_stack(sizes, 2 * N_KEYS, learned_inputs=True)
 
     def transcribe(self, mel: torch.Tensor) -> dict[str, torch.Tensor]:
         onset = self.onset_stack(mel)

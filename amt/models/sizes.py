@@ -6,6 +6,9 @@ from typing import Any
 
 from amt.errors import AmtError
 
+# Switches with a default: params.yaml files written before they existed keep working.
+FLAGS = ("lstm_input_norm", "lstm_skip")
+
 
 @dataclass(frozen=True)
 class ModelSizes:
@@ -16,6 +19,9 @@ class ModelSizes:
     lstm_units: int  # per direction
     lstm_layers: int
     lstm_input_norm: bool = True  # layer-normalise every BiLSTM's inputs (see recurrent.BiLSTM)
+    # The read-out after a BiLSTM on ConvStack features sees them too (see recurrent.BiLSTM).
+    # Absent means off: model files saved before the switch existed were built without it.
+    lstm_skip: bool = False
 
     @classmethod
     def from_mapping(cls, sizes: Mapping[str, Any]) -> "ModelSizes":
@@ -23,7 +29,7 @@ class ModelSizes:
         values = {}
         for field in fields(cls):
             if field.name not in sizes:
-                if field.name == "lstm_input_norm":
+                if field.name in FLAGS:
                     continue
                 raise AmtError(f"params.yaml: missing parameter 'models.{field.name}'")
             values[field.name] = check_size(field.name, sizes[field.name])
@@ -31,8 +37,8 @@ class ModelSizes:
 
 
 def check_size(name: str, value: Any) -> Any:
-    """``value`` if it suits size ``name`` (a flag for lstm_input_norm, else a positive int)."""
-    if name == "lstm_input_norm":
+    """``value`` if it suits size ``name`` (true/false for the FLAGS, else a positive int)."""
+    if name in FLAGS:
         if not isinstance(value, bool):
             raise AmtError(f"params.yaml: models.{name} must be true or false, got {value!r}")
     elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
