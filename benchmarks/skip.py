@@ -1,0 +1,84 @@
+"""How much faster crnn and onf learn with ``models.lstm_skip`` than without it.
+
+For each model, with the skip off and on, it trains ``steps`` steps from the same seed
+on ``data/cache`` with params.yaml's settings (amt's Trainer, the run's label-rate
+biases), then prints the mean losses of the last 100 steps and the validation note F1
+of the first 10 validation pieces at the thresholds tuned on them. One process, so the
+training times are comparable.
+
+Run from the repository root after ``dvc repro cache``:
+``.venv/bin/python -m benchmarks.skip [steps] [model ...]`` (default 300 crnn onf).
+"""
+
+import sys
+import time
+
+import numpy as np
+import torch
+
+from amt.constants import CACHE_DIR
+from amt.dataset import SegmentDataset
+from amt.evaluation import transcribe_split, tune_thresholds
+from amt.models import build_model, init_output_biases
+from amt.params import load_params
+from amt.train_settings import TrainSettings
+from amt.training import Trainer, batches, label_rates
+
+VALIDATION_PIECES = 10
+LOSS_WINDOW = 100
+
+
+def train(params: dict, model_name: str, skip: bool, steps: int) -> tuple:
+    """A model trained from scratch, its settings, the losses of its last steps and the time taken."""
+    models = params["models"] | {"lstm_skip": skip}
+    train = params["train"] | {"steps": steps}
+    settings = TrainSettings.from_params(params | {"model": model_name, "models": models, "train": train})
+    size = steps * settings.batch_size
+    dataset = SegmentDataset(CACHE_DIR, "train", settings.sequence_length, settings.seed, size)
+    torch.manual_seed(settings.seed)
+    model = build_model(model_name, models)
+    init_output_biases(model, **label_rates(CACHE_DIR))
+    trainer = Trainer(model, settings)
+    start = time.perf_counter()
+    losses = [trainer.step(batch) for batch in batches(dataset, settings, 0)][-LOSS_WINDOW:]
+    return model.eval(), settings, losses, time.perf_counter() - start
+
+
+def validation_note_f1(model: torch.nn.Module, params: dict, settings: TrainSettings) -> tuple:
+    """Thresholds tuned on the first validation pieces, and the note F1 they give there."""
+    where = settings.placement
+    with torch.no_grad(), where.autocast():
+        transcribed = transcribe_split(
+            model, CACHE_DIR, "validation", params["evaluate"], where.device, VALIDATION_PIECES
+        )
+        pieces = list(transcribed)
+    return tune_thresholds(pieces, params["evaluate"]["threshold_grid"])
+
+
+def run(params: dict, model_name: str, skip: bool, steps: int) -> str:
+    """Train and validate one model; its losses, note F1 and training time as one line."""
+    model, settings, losses, seconds = train(params, model_name, skip, steps)
+    thresholds, note_f1 = validation_note_f1(model, params, settings)
+    onset, frame = (np.mean([row[f"{name}_loss"] for row in losses]) for name in ("onset", "frame"))
+    return (
+        f"{model_name:6}{str(skip):>6}{onset:12.4f}{frame:12.4f}{note_f1:10.3f}"
+        f"   {thresholds.onset}/{thresholds.frame}{seconds:9.0f} s"
+    )
+
+
+def main(steps: int = 300, *models: str) -> None:
+    params = load_params()
+    train = params["train"]
+    segments = f"batch {train['batch_size']} x {train['sequence_length']} samples"
+    print(f"{steps} steps, {segments}, seed {train['seed']}")
+    print(
+        f"losses: mean of the last {LOSS_WINDOW} steps; note F1: first {VALIDATION_PIECES} validation pieces"
+    )
+    print(f"{'model':6}{'skip':>6}{'onset loss':>12}{'frame loss':>12}{'note F1':>10}   thresholds  train")
+    for model_name in models or ("crnn", "onf"):
+        for skip in (False, True):
+            print(run(params, model_name, skip, steps), flush=True)
+
+
+if __name__ == "__main__":
+    main(*(int(arg) for arg in sys.argv[1:2]), *sys.argv[2:])
