@@ -1,10 +1,10 @@
 """How much faster crnn and onf learn with ``models.lstm_skip`` than without it.
 
 For each model, with the skip off and on, it trains ``steps`` steps from the same seed
-on ``data/cache`` with params.yaml's settings (amt's Trainer, the run's label-rate
-biases), then prints the mean losses of the last 100 steps and the validation note F1
-of the first 10 validation pieces at the thresholds tuned on them. One process, so the
-training times are comparable.
+on ``data/cache`` with params.yaml's settings, set up as the train stage does, then
+prints the mean losses of the last 100 steps and the validation note F1 of the first
+10 validation pieces at the thresholds tuned on them. One process, so the training
+times are comparable.
 
 Run from the repository root after ``dvc repro cache``:
 ``.venv/bin/python -m benchmarks.skip [steps] [model ...]`` (default 300 crnn onf).
@@ -17,31 +17,29 @@ import numpy as np
 import torch
 
 from amt.constants import CACHE_DIR
-from amt.dataset import SegmentDataset
 from amt.evaluation import transcribe_split, tune_thresholds
-from amt.models import build_model, init_output_biases
 from amt.params import load_params
 from amt.train_settings import TrainSettings
-from amt.training import Trainer, batches, label_rates
+from amt.training import Run, batches
 
 VALIDATION_PIECES = 10
 LOSS_WINDOW = 100
 
 
 def train(params: dict, model_name: str, skip: bool, steps: int) -> tuple:
-    """A model trained from scratch, its settings, the losses of its last steps and the time taken."""
+    """A model trained from scratch, its settings, the losses of its last steps and the time taken.
+
+    ``amt.training.Run`` sets it up exactly as the train stage does (seed, label-rate
+    biases, segment order); only MLflow, validation and checkpoints are left out.
+    """
     models = params["models"] | {"lstm_skip": skip}
     train = params["train"] | {"steps": steps}
-    settings = TrainSettings.from_params(params | {"model": model_name, "models": models, "train": train})
-    size = steps * settings.batch_size
-    dataset = SegmentDataset(CACHE_DIR, "train", settings.sequence_length, settings.seed, size)
-    torch.manual_seed(settings.seed)
-    model = build_model(model_name, models)
-    init_output_biases(model, **label_rates(CACHE_DIR))
-    trainer = Trainer(model, settings)
+    run_params = params | {"model": model_name, "models": models, "train": train}
+    settings = TrainSettings.from_params(run_params)
+    run = Run(run_params, settings, CACHE_DIR)
     start = time.perf_counter()
-    losses = [trainer.step(batch) for batch in batches(dataset, settings, 0)][-LOSS_WINDOW:]
-    return model.eval(), settings, losses, time.perf_counter() - start
+    losses = [run.trainer.step(batch) for batch in batches(run.dataset, settings, 0)][-LOSS_WINDOW:]
+    return run.trainer.model.eval(), settings, losses, time.perf_counter() - start
 
 
 def validation_note_f1(model: torch.nn.Module, params: dict, settings: TrainSettings) -> tuple:
