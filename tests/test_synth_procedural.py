@@ -2,26 +2,17 @@ import numpy as np
 
 from amt.constants import MAX_MIDI, MIN_MIDI
 from amt.notes import OFFSET, ONSET, PITCH
+from amt.params import load_params
 from amt.sources.synth.pieces import play
 from amt.sources.synth.plan import PROCEDURAL, plan_pieces
 from amt.sources.synth.procedural import bands, compose
 
-DEFAULT_LIKE = {
-    "data": {
-        "seed": 0,
-        "synth": {
-            "pieces": {"train": 100, "validation": 20, "test": 50},
-            "max_seconds": 30.0,
-            "corpus_share": 0.5,
-            "pedal_share": 0.5,
-            "heldout_soundfonts": ["TimGM6mb"],
-        },
-    }
-}
+DEFAULTS = load_params()
+COUNTS = DEFAULTS["data"]["synth"]["pieces"]
 
 
 def test_bands_hold_every_key_and_are_runs():
-    for count in (1, 3, 50, 100):
+    for count in (1, 3, 50, 100, 300):
         found = bands(count)
         assert len(found) == count
         keys = {key for low, high in found for key in range(low, high + 1)}
@@ -31,8 +22,8 @@ def test_bands_hold_every_key_and_are_runs():
 
 def test_training_split_plays_all_88_keys_without_rendering():
     """At default sizes the generated training pieces alone, as performed and cut, strike every key."""
-    specs = [s for s in plan_pieces(DEFAULT_LIKE) if s.split == "train" and s.kind == PROCEDURAL]
-    assert len(specs) == 50
+    specs = [s for s in plan_pieces(DEFAULTS) if s.split == "train" and s.kind == PROCEDURAL]
+    assert len(specs) == round(COUNTS["train"] * (1 - DEFAULTS["data"]["synth"]["corpus_share"]))
     played = {int(p) for spec in specs for p in play(spec, 30.0).performance.notes[:, PITCH]}
     assert played == set(range(MIN_MIDI, MAX_MIDI + 1))
 
@@ -51,8 +42,8 @@ def test_compose_is_seeded_and_stays_on_the_keyboard():
 
 
 def test_generated_pieces_differ_between_splits():
-    last = {"train-099", "validation-019", "test-049"}
-    specs = [s for s in plan_pieces(DEFAULT_LIKE) if s.id in last and s.kind == PROCEDURAL]
+    last = {f"{split}-{count - 1:03d}" for split, count in COUNTS.items()}
+    specs = [s for s in plan_pieces(DEFAULTS) if s.id in last and s.kind == PROCEDURAL]
     notes = [play(spec, 10.0).performance.notes for spec in specs]
     assert len(notes) == 3
     assert not any(np.array_equal(a[:20], b[:20]) for i, a in enumerate(notes) for b in notes[i + 1 :])
