@@ -1,0 +1,28 @@
+"""The README's GPU command and benchmarks/gpu.py's overrides are the same settings."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from amt.params import get, load_params
+from benchmarks.gpu import GPU_OVERRIDES, run_params
+
+
+def readme_gpu_overrides() -> dict:
+    readme = Path("README.md").read_text()
+    command = readme[readme.index("**GPU (the homework's settings).**") :].split("```")[1]
+    return {key: yaml.safe_load(value) for key, value in re.findall(r"-S (\S+)=(\S+)", command)}
+
+
+def test_the_readme_command_sets_the_benchmarked_overrides():
+    assert readme_gpu_overrides() == GPU_OVERRIDES
+
+
+def test_every_override_names_an_existing_parameter(tmp_path):
+    params = load_params()
+    for key in GPU_OVERRIDES:
+        get(params, key)
+    run = run_params("lstm", 7, "cpu", tmp_path)
+    assert get(run, "model") == "lstm" and get(run, "train.steps") == 7
+    assert get(run, "train.batch_size") == 16 and get(run, "tracking.uri").endswith("mlflow.db")
