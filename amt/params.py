@@ -1,6 +1,5 @@
 """Reading ``params.yaml`` and looking values up with errors that name the key."""
 
-import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,18 +48,3 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
-
-
-def with_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``params`` with dotted keys set, as ``dvc exp run -S key=value`` sets them.
-
-    A key whose parent is missing is an AmtError, so a misspelt override is not silently added.
-    """
-    result = copy.deepcopy(dict(params))
-    for key, value in overrides.items():
-        *parents, leaf = key.split(".")
-        node = get(result, ".".join(parents), None) if parents else result
-        if not isinstance(node, dict):
-            raise AmtError(f"params.yaml: cannot set '{key}': no section '{'.'.join(parents)}'")
-        node[leaf] = value
-    return result

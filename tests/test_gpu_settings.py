@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from amt.params import get, load_params
-from benchmarks.gpu import GPU_OVERRIDES, run_params
+from benchmarks.gpu import GPU_OVERRIDES, run_params, with_overrides
 
 
 def readme_gpu_overrides() -> dict:
@@ -26,3 +26,10 @@ def test_every_override_names_an_existing_parameter(tmp_path):
     run = run_params("lstm", 7, "cpu", tmp_path)
     assert get(run, "model") == "lstm" and get(run, "train.steps") == 7
     assert get(run, "train.batch_size") == 16 and get(run, "tracking.uri").endswith("mlflow.db")
+
+
+def test_overrides_set_dotted_keys_on_a_copy():
+    params = {"model": "onf", "train": {"steps": 5, "device": "auto"}}
+    changed = with_overrides(params, {"model": "lstm", "train.steps": 10})
+    assert changed == {"model": "lstm", "train": {"steps": 10, "device": "auto"}}
+    assert params["train"]["steps"] == 5

@@ -1,7 +1,7 @@
 import pytest
 
 from amt.errors import AmtError
-from amt.params import flatten, get, load_params, with_overrides
+from amt.params import flatten, get, load_params
 
 
 def test_repository_params_load():
@@ -26,17 +26,3 @@ def test_bad_files_are_one_line_errors(tmp_path):
     (tmp_path / "p.yaml").write_text("a: [")
     with pytest.raises(AmtError, match="not valid YAML"):
         load_params(tmp_path / "p.yaml")
-
-
-def test_overrides_set_dotted_keys_on_a_copy():
-    params = {"model": "onf", "train": {"steps": 5, "device": "auto"}}
-    changed = with_overrides(params, {"model": "lstm", "train.steps": 10})
-    assert changed == {"model": "lstm", "train": {"steps": 10, "device": "auto"}}
-    assert params["train"]["steps"] == 5
-
-
-def test_overrides_of_missing_sections_name_the_key():
-    with pytest.raises(AmtError, match="cannot set 'train.steps': no section 'train'"):
-        with_overrides({"model": "onf"}, {"train.steps": 10})
-    with pytest.raises(AmtError, match="cannot set 'model.x'"):
-        with_overrides({"model": "onf"}, {"model.x": 1})
