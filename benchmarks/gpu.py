@@ -94,11 +94,13 @@ def main() -> None:
                 torch.cuda.reset_peak_memory_stats()
             model_file = scratch / "model.pt"
             summary = train(params, CACHE_DIR, model_file, scratch / "last.pt").summary
-            peak = torch.cuda.max_memory_allocated() / 2**30 if args.device == "cuda" else float("nan")
+            memory = ""
+            if args.device == "cuda":
+                memory = f", peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB"
             speed, note_f1 = validation_speed(model_file, params)
         print(
             f"{model:>8}: {summary['steps_per_second']:.2f} steps/s, "
-            f"{summary['audio_seconds_per_second']:.0f} audio s/s trained, peak GPU memory {peak:.1f} GiB; "
+            f"{summary['audio_seconds_per_second']:.0f} audio s/s trained{memory}; "
             f"validation transcribed at {speed:.0f} audio s/s, note F1 {note_f1:.3f} "
             f"after {args.steps} steps",
             flush=True,
