@@ -19,7 +19,6 @@ from pathlib import Path
 
 import torch
 
-from amt.cache import pieces
 from amt.checkpoint import load_checkpoint, model_from_checkpoint
 from amt.constants import CACHE_DIR, SAMPLE_RATE
 from amt.device import placement
@@ -71,10 +70,12 @@ def validation_speed(model_file: Path, params: dict) -> tuple[float, float]:
     does it: same device, same autocast), and its note F1."""
     where = placement(get(params, "train.device"), get(params, "train.precision"))
     model = model_from_checkpoint(load_checkpoint(model_file), where.device)
-    audio_seconds = pieces(CACHE_DIR, "validation")["samples"].sum() / SAMPLE_RATE
     start = time.perf_counter()
     with where.autocast():
-        metrics, _, _ = evaluate_split(model, CACHE_DIR, "validation", get(params, "evaluate"), where.device)
+        metrics, _, pieces = evaluate_split(
+            model, CACHE_DIR, "validation", get(params, "evaluate"), where.device
+        )
+    audio_seconds = sum(len(piece.audio) for piece in pieces) / SAMPLE_RATE
     return audio_seconds / (time.perf_counter() - start), metrics["note_f1"]
 
 
