@@ -27,6 +27,8 @@ from amt.constants import CACHE_DIR, HOP_LENGTH, SAMPLE_RATE
 from amt.dataset import SegmentDataset
 from amt.metadata import write_metadata
 from amt.models import MODELS, build_model
+from amt.models.dropout import ByteDropout
+from amt.models.pooling import FrequencyMaxPool
 from amt.params import load_params
 from amt.train_settings import TrainSettings
 from amt.training import OUTPUTS, Trainer, batches
@@ -95,12 +97,26 @@ def settings_for(params: dict, model: str, precision: str, steps: int) -> TrainS
     return TrainSettings.from_params(params | {"model": model, "train": train})
 
 
-def amt_loop(params: dict, cache_dir: Path, model: str, precision: str, steps: int) -> tuple:
-    """amt's step and batches at ``precision``."""
+def torch_layers(model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` with nn.Dropout and nn.MaxPool2d((1, 2)) in place of amt's CPU-friendly layers (in place)."""
+    for parent in model.modules():
+        for name, child in parent.named_children():
+            if isinstance(child, ByteDropout):
+                setattr(parent, name, torch.nn.Dropout(child.p))
+            elif isinstance(child, FrequencyMaxPool):
+                setattr(parent, name, torch.nn.MaxPool2d((1, 2)))
+    return model
+
+
+def amt_loop(
+    params: dict, cache_dir: Path, model: str, precision: str, steps: int, own_layers: bool = True
+) -> tuple:
+    """amt's step and batches at ``precision`` (with torch's dropout and pooling if not ``own_layers``)."""
     settings = settings_for(params, model, precision, steps)
     size = (steps + WARMUP_STEPS) * settings.batch_size
     dataset = SegmentDataset(cache_dir, "train", settings.sequence_length, settings.seed, size)
-    trainer = Trainer(build_model(model, settings.sizes), settings)
+    network = build_model(model, settings.sizes)
+    trainer = Trainer(network if own_layers else torch_layers(network), settings)
     return trainer.step, batches(dataset, settings, 0)
 
 
@@ -110,7 +126,7 @@ def naive_loop(params: dict, cache_dir: Path, model: str, steps: int) -> tuple:
     dataset = InMemorySegments(
         cache_dir, settings.sequence_length, (steps + WARMUP_STEPS) * settings.batch_size
     )
-    network = build_model(model, settings.sizes).train()
+    network = torch_layers(build_model(model, settings.sizes)).train()
     optimizer = torch.optim.Adam(network.parameters(), lr=settings.learning_rate)
     loader = DataLoader(dataset, batch_size=settings.batch_size, shuffle=True)
     return naive_step(network, optimizer, settings.clip_grad_norm or 3.0), loader

@@ -3,6 +3,9 @@
 import torch
 from torch import nn
 
+from amt.models.dropout import ByteDropout
+from amt.models.pooling import FrequencyMaxPool
+
 CONV_DROPOUT = 0.25
 FC_DROPOUT = 0.5
 
@@ -14,7 +17,7 @@ def conv_block(in_channels: int, out_channels: int) -> list[nn.Module]:
 
 def pool_block() -> list[nn.Module]:
     """Halve the frequency axis (never time: one output per frame) and drop out."""
-    return [nn.MaxPool2d((1, 2)), nn.Dropout(CONV_DROPOUT)]
+    return [FrequencyMaxPool(), ByteDropout(CONV_DROPOUT)]
 
 
 class ConvStack(nn.Module):
@@ -34,7 +37,7 @@ class ConvStack(nn.Module):
             *conv_block(cnn_unit, 2 * cnn_unit),
             *pool_block(),
         )
-        self.fc = nn.Sequential(nn.Linear(2 * cnn_unit * (n_mels // 4), fc_unit), nn.Dropout(FC_DROPOUT))
+        self.fc = nn.Sequential(nn.Linear(2 * cnn_unit * (n_mels // 4), fc_unit), ByteDropout(FC_DROPOUT))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         maps = self.cnn(features.unsqueeze(1))  # [B, C, T, F]
