@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks.gpu import with_overrides
+
 REPO = Path(__file__).resolve().parents[1]
 TINY = {
     "data.synth.pieces": {"train": 3, "validation": 1, "test": 1},
@@ -27,13 +29,6 @@ TINY = {
 }
 
 pytestmark = pytest.mark.slow
-
-
-def _set(params: dict, dotted: str, value) -> None:
-    *parents, last = dotted.split(".")
-    for key in parents:
-        params = params[key]
-    params[last] = value
 
 
 def _run(workdir: Path, *command: str) -> str:
@@ -61,9 +56,7 @@ def repo(tmp_path_factory) -> Path:
         if (REPO / name).is_file():
             (workdir / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, workdir / name)
-    params = yaml.safe_load((workdir / "params.yaml").read_text())
-    for key, value in TINY.items():
-        _set(params, key, value)
+    params = with_overrides(yaml.safe_load((workdir / "params.yaml").read_text()), TINY)
     params["model"] = "baseline"
     (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     for command in (
