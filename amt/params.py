@@ -1,5 +1,6 @@
 """Reading ``params.yaml`` and looking values up with errors that name the key."""
 
+import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,15 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+def with_overrides(params: dict, overrides: dict) -> dict:
+    """A copy of ``params`` with dotted keys set, as ``dvc exp run -S key=value`` sets them."""
+    result = copy.deepcopy(params)
+    for key, value in overrides.items():
+        *parents, leaf = key.split(".")
+        node = result
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+    return result

@@ -66,6 +66,7 @@ class TrainSettings:
     lr_decay_rate: float
     weight_decay: float
     clip_grad_norm: float | None
+    ema_decay: float | None
     validation_interval: int | None
     checkpoint_interval: int | None
     seed: int
@@ -86,6 +87,7 @@ class TrainSettings:
             lr_decay_rate=decay_rate,
             weight_decay=_param(params, "train.weight_decay", lambda v: v >= 0, "a number >= 0"),
             clip_grad_norm=_param(params, "train.clip_grad_norm", lambda v: v > 0, "a number > 0", True),
+            ema_decay=_param(params, "train.ema_decay", lambda v: 0 < v < 1, "a number in (0, 1)", True),
             validation_interval=_integer(params, "train.validation_interval", 1, optional=True),
             checkpoint_interval=_integer(params, "train.checkpoint_interval", 1, optional=True),
             seed=_integer(params, "train.seed", 0),

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
@@ -73,7 +74,10 @@ class Trainer:
     """A model with its optimiser, learning-rate schedule and loss scaler: one step at a time.
 
     AdamW with ``weight_decay`` 0 is the homework's Adam. Gradients are clipped after
-    unscaling and before the optimiser step (clipping after the step does nothing).
+    unscaling and before the optimiser step (clipping after the step does nothing). With
+    ``ema_decay`` it also keeps an exponential moving average of the weights (and of the
+    batch-norm statistics), which is what gets validated and saved: it smooths out the
+    step-to-step noise of small batches.
     """
 
     def __init__(self, model: TranscriptionModel, settings: TrainSettings) -> None:
@@ -87,6 +91,16 @@ class Trainer:
             self.optimizer, step_size=settings.lr_decay_steps, gamma=settings.lr_decay_rate
         )
         self.scaler = self.where.grad_scaler()
+        self.average = (
+            None
+            if settings.ema_decay is None
+            else AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema_decay), use_buffers=True)
+        )
+
+    @property
+    def final_model(self) -> TranscriptionModel:
+        """The weights to validate and save: the moving average if there is one."""
+        return self.model if self.average is None else self.average.module
 
     def step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         """One optimiser step on ``batch``; return its losses and learning rate."""
@@ -107,25 +121,33 @@ class Trainer:
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.scheduler.step()
+        if self.average is not None:
+            self.average.update_parameters(self.model)
         return {"loss": loss.item(), **{k: v.item() for k, v in losses.items()}, "lr": learning_rate}
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything besides the weights that a resumed run needs."""
+        """What a resumed run needs: the weights in training (not their average), optimiser and all."""
         rng = {"torch": torch.get_rng_state()}
         if self.where.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state_all()
-        return {
+        state = {
+            "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "scaler": self.scaler.state_dict(),
             "rng": rng,
         }
+        if self.average is not None:
+            state["average"] = self.average.state_dict()
+        return state
 
     def load_state_dict(self, checkpoint: Mapping[str, Any]) -> None:
         self.model.load_state_dict(checkpoint["model"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.scheduler.load_state_dict(checkpoint["scheduler"])
         self.scaler.load_state_dict(checkpoint["scaler"])
+        if self.average is not None:
+            self.average.load_state_dict(checkpoint["average"])
         torch.set_rng_state(checkpoint["rng"]["torch"])
         if "cuda" in checkpoint["rng"] and self.where.device.type == "cuda":
             torch.cuda.set_rng_state_all(checkpoint["rng"]["cuda"])
@@ -276,7 +298,7 @@ class Run:
 
     def model_state(self) -> dict[str, Any]:
         """What the model file holds: enough to rebuild the model and find its run."""
-        model = self.trainer.model
+        model = self.trainer.final_model
         return {
             "model_config": model.config,
             "model": model.state_dict(),
@@ -287,7 +309,7 @@ class Run:
         }
 
     def save(self, path: str | Path) -> None:
-        """A resumable checkpoint."""
+        """A resumable checkpoint: the model file's contents, its ``model`` the weights in training."""
         state = self.model_state() | self.trainer.state_dict() | {"progress": asdict(self.progress)}
         save_checkpoint(path, state)
 
@@ -300,7 +322,7 @@ class Run:
             row = self.progress.close_window()
             mlflow.log_metrics({k: v for k, v in row.items() if k != "step"}, step=step)
         if _due(step, settings.validation_interval):
-            metrics = _validate(self.trainer.model, self.cache_dir, self.params, settings.placement)
+            metrics = _validate(self.trainer.final_model, self.cache_dir, self.params, settings.placement)
             self.progress.validation.append({"step": step, **metrics})
             mlflow.log_metrics(metrics, step=step)
             shown = ", ".join(f"{k.removeprefix('validation_')} {metrics[k]:.3f}" for k in SHOWN_METRICS)

@@ -12,7 +12,6 @@ Run from the repository root after ``dvc repro cache`` (it reads ``data/cache``)
 """
 
 import argparse
-import copy
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ from amt.constants import CACHE_DIR, SAMPLE_RATE
 from amt.device import placement
 from amt.evaluation import evaluate_split
 from amt.models import MODELS
-from amt.params import get, load_params
+from amt.params import get, load_params, with_overrides
 from amt.training import train
 
 # The homework's GPU settings; the README's GPU command sets the same keys (a test checks it).
@@ -40,18 +39,6 @@ GPU_OVERRIDES = {
     "train.precision": "auto",
     "train.workers": 4,
 }
-
-
-def with_overrides(params: dict, overrides: dict) -> dict:
-    """A copy of ``params`` with dotted keys set, as ``dvc exp run -S key=value`` sets them."""
-    result = copy.deepcopy(params)
-    for key, value in overrides.items():
-        *parents, leaf = key.split(".")
-        node = result
-        for part in parents:
-            node = node[part]
-        node[leaf] = value
-    return result
 
 
 def run_params(model: str, steps: int, device: str, scratch: Path) -> dict:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import yaml
 
-from amt.params import get, load_params
-from benchmarks.gpu import GPU_OVERRIDES, run_params, with_overrides
+from amt.params import get, load_params, with_overrides
+from benchmarks.gpu import GPU_OVERRIDES, run_params
 
 
 def readme_gpu_overrides() -> dict:

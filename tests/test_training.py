@@ -15,9 +15,12 @@ import yaml
 
 from amt.cache import build_cache, fingerprint
 from amt.checkpoint import load_checkpoint, load_model
+from amt.dataset import SegmentDataset
 from amt.errors import AmtError
 from amt.metadata import write_metadata
-from amt.training import Trainer, TrainingInterrupted, label_rates, train
+from amt.models import build_model
+from amt.train_settings import TrainSettings
+from amt.training import Trainer, TrainingInterrupted, batches, label_rates, train
 from tests.conftest import scale_notes, write_piece
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,6 +69,7 @@ def tiny_params(tracking_uri: str, **train) -> dict:
             "lr_decay_rate": 0.5,
             "weight_decay": 0.0,
             "clip_grad_norm": 3.0,
+            "ema_decay": 0.5,
             "validation_interval": 3,
             "checkpoint_interval": 2,
             "seed": 0,
@@ -170,6 +174,42 @@ def test_sigint_stops_after_the_step_and_a_rerun_resumes_to_the_same_result(
         reference[0].curve.drop(columns="validation_note_f1")
     )
     assert load_checkpoint(tmp_path / "model.pt")["step"] == STEPS
+    assert_same_weights(tmp_path / "model.pt", reference[1] / "model.pt")
+
+
+def assert_same_weights(path: Path, other: Path) -> None:
+    ours, theirs = load_checkpoint(path)["model"], load_checkpoint(other)["model"]
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[key], theirs[key]) for key in ours)
+
+
+def test_the_moving_average_follows_each_step_and_is_what_gets_saved(cache_dir, tracking_uri, tmp_path):
+    settings = TrainSettings.from_params(tiny_params(tracking_uri, ema_decay=0.75))
+    trainer = Trainer(build_model("onf", settings.sizes), settings)
+    batch = next(iter(batches(SegmentDataset(cache_dir, "train", 8192, 0, 4), settings, 0)))
+    after = []
+    for _ in range(2):
+        trainer.step(batch)
+        after.append({name: p.detach().clone() for name, p in trainer.model.named_parameters()})
+    averaged = dict(trainer.final_model.named_parameters())
+    for name, first in after[0].items():
+        assert not torch.equal(first, after[1][name])
+        assert torch.allclose(averaged[name], 0.75 * first + 0.25 * after[1][name], atol=1e-7)
+
+    run_training(tiny_params(tracking_uri, steps=2), cache_dir, tmp_path)
+    saved, checkpoint = (
+        load_checkpoint(tmp_path / "model.pt"),
+        load_checkpoint(tmp_path / "checkpoints" / "last.pt"),
+    )
+    average = {key.removeprefix("module."): value for key, value in checkpoint["average"].items()}
+    assert all(torch.equal(saved["model"][key], average[key]) for key in saved["model"])
+    assert not all(torch.equal(saved["model"][key], checkpoint["model"][key]) for key in saved["model"])
+
+
+def test_without_a_moving_average_the_last_weights_are_saved(cache_dir, tracking_uri, tmp_path):
+    run_training(tiny_params(tracking_uri, steps=2, ema_decay=None), cache_dir, tmp_path)
+    assert "average" not in load_checkpoint(tmp_path / "checkpoints" / "last.pt")
+    assert_same_weights(tmp_path / "model.pt", tmp_path / "checkpoints" / "last.pt")
 
 
 def test_a_checkpoint_of_other_params_or_a_finished_run_is_not_resumed(
@@ -204,6 +244,7 @@ def test_sequence_length_is_rounded_down_to_the_hop(cache_dir, tracking_uri, tmp
         ({"train.steps": -5}, "train.steps must be an integer >= 0, got -5"),
         ({"train.learning_rate": "fast"}, "train.learning_rate must be a number > 0, got 'fast'"),
         ({"train.clip_grad_norm": 0}, "train.clip_grad_norm must be a number > 0 or null, got 0"),
+        ({"train.ema_decay": 1}, "train.ema_decay must be a number in \\(0, 1\\) or null, got 1"),
         ({"train.precision": "fp16"}, "train.precision fp16 needs a CUDA device"),
     ],
 )

@@ -14,7 +14,7 @@ from torch import nn
 
 class _PairMax(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001 - autograd's signature
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
         width = x.shape[-1] // 2 * 2
         first, second = x[..., 0:width:2], x[..., 1:width:2]
         first_wins = first >= second
@@ -23,7 +23,7 @@ class _PairMax(torch.autograd.Function):
         return torch.where(first_wins, first, second)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
         (first_wins,) = ctx.saved_tensors
         width = ctx.input_shape[-1] // 2 * 2
         grad_input = grad.new_zeros(ctx.input_shape)
