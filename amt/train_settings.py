@@ -4,6 +4,7 @@ Each bad value is an AmtError of one line naming the key and the rule it breaks.
 """
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,25 @@ def _sequence_length(params: Mapping[str, Any]) -> int:
     return rounded
 
 
+def _processes(params: Mapping[str, Any], where: Placement, batch_size: int) -> int:
+    """``train.processes``; ``auto`` is 2 on a CPU with 2 or more cores (and an even batch), else 1."""
+    value = get(params, "train.processes")
+    if value == "auto":
+        cpu = where.device.type == "cpu" and (os.cpu_count() or 1) >= 2
+        return 2 if cpu and batch_size % 2 == 0 else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise AmtError(f"params.yaml: train.processes must be auto or an integer >= 1, got {value!r}")
+    if value > 1 and where.device.type != "cpu":
+        raise AmtError(
+            f"params.yaml: train.processes {value} needs the CPU; use 1 or auto with {where.device.type}"
+        )
+    if batch_size % value:
+        raise AmtError(
+            f"params.yaml: train.batch_size {batch_size} must be a multiple of train.processes {value}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class TrainSettings:
     """params.yaml's ``model``, ``models`` and ``train`` sections, validated."""
@@ -72,16 +92,19 @@ class TrainSettings:
     seed: int
     workers: int
     placement: Placement
+    processes: int
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "TrainSettings":
         decay_rate = _param(params, "train.lr_decay_rate", lambda v: 0 < v <= 1, "a number in (0, 1]")
+        where = placement(get(params, "train.device"), get(params, "train.precision"))
+        batch_size = _integer(params, "train.batch_size", 1)
         return cls(
             model=get(params, "model"),
             sizes=dict(get(params, "models")),
             steps=_integer(params, "train.steps", 0),
             sequence_length=_sequence_length(params),
-            batch_size=_integer(params, "train.batch_size", 1),
+            batch_size=batch_size,
             learning_rate=_param(params, "train.learning_rate", lambda v: v > 0, "a number > 0"),
             lr_decay_steps=_integer(params, "train.lr_decay_steps", 1),
             lr_decay_rate=decay_rate,
@@ -92,7 +115,8 @@ class TrainSettings:
             checkpoint_interval=_integer(params, "train.checkpoint_interval", 1, optional=True),
             seed=_integer(params, "train.seed", 0),
             workers=_integer(params, "train.workers", 0),
-            placement=placement(get(params, "train.device"), get(params, "train.precision")),
+            placement=where,
+            processes=_processes(params, where, batch_size),
         )
 
     @property

@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from amt import tracking
+from amt import parallel, tracking
 from amt.cache import fingerprint, pieces
 from amt.checkpoint import load_checkpoint, save_checkpoint
 from amt.constants import CACHE_DIR, CHECKPOINT_FILE, MODEL_FILE, SAMPLE_RATE
@@ -80,10 +81,13 @@ class Trainer:
     step-to-step noise of small batches.
     """
 
-    def __init__(self, model: TranscriptionModel, settings: TrainSettings) -> None:
+    def __init__(
+        self, model: TranscriptionModel, settings: TrainSettings, group: parallel.Group = parallel.SINGLE
+    ) -> None:
         self.settings = settings
         self.where = settings.placement
         self.model = model.to(self.where.device).train()
+        self.network = model if group.size == 1 else DistributedDataParallel(model)
         self.optimizer = torch.optim.AdamW(
             model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
         )
@@ -106,7 +110,7 @@ class Trainer:
         """One optimiser step on ``batch``; return its losses and learning rate."""
         device = self.where.device
         with self.where.autocast():
-            logits = self.model(batch["audio"].to(device, non_blocking=True))
+            logits = self.network(batch["audio"].to(device, non_blocking=True))
         losses = {
             f"{name}_loss": F.binary_cross_entropy_with_logits(logits[name].float(), batch[name].to(device))
             for name in OUTPUTS
@@ -247,13 +251,19 @@ def _ignore_sigint(_worker: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def batches(dataset: SegmentDataset, settings: TrainSettings, start: int) -> DataLoader:
-    """Batches from step ``start`` on: items ``start * batch_size`` onwards, in order."""
-    size = settings.batch_size
+def batches(
+    dataset: SegmentDataset, settings: TrainSettings, start: int, group: parallel.Group = parallel.SINGLE
+) -> DataLoader:
+    """Batches from step ``start`` on: items ``start * batch_size`` onwards, in order; each
+    process of ``group`` takes its share of every batch."""
+    size, share = settings.batch_size, settings.batch_size // group.size
+    items = (
+        step * size + group.rank * share + i for step in range(start, settings.steps) for i in range(share)
+    )
     return DataLoader(
         dataset,
-        batch_size=size,
-        sampler=range(start * size, settings.steps * size),
+        batch_size=share,
+        sampler=list(items),
         num_workers=settings.workers,
         worker_init_fn=_ignore_sigint if settings.workers else None,
         generator=torch.Generator().manual_seed(settings.seed),
@@ -278,8 +288,14 @@ def _validate(
 class Run:
     """One training session: the trainer, its progress and where it reports."""
 
-    def __init__(self, params: Mapping[str, Any], settings: TrainSettings, cache_dir: str | Path) -> None:
-        self.params, self.settings, self.cache_dir = params, settings, Path(cache_dir)
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        settings: TrainSettings,
+        cache_dir: str | Path,
+        group: parallel.Group = parallel.SINGLE,
+    ) -> None:
+        self.params, self.settings, self.cache_dir, self.group = params, settings, Path(cache_dir), group
         self.dataset = SegmentDataset(
             cache_dir, "train", settings.sequence_length, settings.seed, settings.steps * settings.batch_size
         )
@@ -287,7 +303,7 @@ class Run:
         torch.manual_seed(settings.seed)
         model = build_model(settings.model, settings.sizes)
         init_output_biases(model, **label_rates(cache_dir))
-        self.trainer = Trainer(model, settings)
+        self.trainer = Trainer(model, settings, group)
         self.progress = Progress()
         self.run_id: str | None = None
 
@@ -314,8 +330,10 @@ class Run:
         save_checkpoint(path, state)
 
     def after_step(self, losses: dict[str, float], bar: tqdm) -> None:
-        """Log the loss curve and run validation when they are due."""
+        """Log the loss curve and run validation when they are due (rank 0's work)."""
         self.progress.add(losses)
+        if not self.group.leader:
+            return
         step, settings = self.progress.step, self.settings
         bar.set_postfix(loss=f"{losses['loss']:.4f}", refresh=False)
         if _due(step, settings.log_every) or step == settings.steps:
@@ -330,19 +348,25 @@ class Run:
 
     def loop(self, checkpoint_path: Path, stop_requested: Callable[[], str | None]) -> None:
         """Train to ``steps``, checkpointing when due; stop cleanly when asked."""
-        settings, progress = self.settings, self.progress
+        settings, progress, group = self.settings, self.progress, self.group
         started = time.perf_counter()
-        bar = tqdm(total=settings.steps, initial=progress.step, unit="step", desc=f"train {settings.model}")
+        bar = tqdm(
+            total=settings.steps,
+            initial=progress.step,
+            unit="step",
+            desc=f"train {settings.model}",
+            disable=not group.leader,
+        )
         with bar:
             tick = time.perf_counter()
-            for batch in batches(self.dataset, settings, progress.step):
-                losses = self.trainer.step(batch)
+            for batch in batches(self.dataset, settings, progress.step, group):
+                group.reseed(settings.seed, progress.step)
+                losses, signal_name = group.agree(self.trainer.step(batch), stop_requested())
                 progress.train_seconds += time.perf_counter() - tick
                 bar.update()
                 self.after_step(losses, bar)
-                signal_name = stop_requested()
                 due = _due(progress.step, settings.checkpoint_interval) and progress.step < settings.steps
-                if due or signal_name:
+                if group.leader and (due or signal_name):
                     progress.wall_seconds += time.perf_counter() - started
                     started = time.perf_counter()
                     self.save(checkpoint_path)
@@ -392,18 +416,42 @@ def train(
 
     Resumes from ``checkpoint_path`` when it holds an unfinished run of the same params
     and data. Raises AmtError (before any work) for bad params or data, and
-    TrainingInterrupted after a clean stop on SIGINT / SIGTERM.
+    TrainingInterrupted after a clean stop on SIGINT / SIGTERM. With ``train.processes``
+    above 1 the work is shared by that many processes (amt.parallel).
     """
     settings = TrainSettings.from_params(params)
     if settings.validation_interval is not None:
         get(params, "evaluate")
-    run = Run(params, settings, cache_dir)
+    if settings.processes > 1:
+        return parallel.launch(settings.processes, _train, params, cache_dir, model_path, checkpoint_path)
+    return _train(parallel.SINGLE, params, cache_dir, model_path, checkpoint_path)
+
+
+def _train(
+    group: parallel.Group,
+    params: Mapping[str, Any],
+    cache_dir: str | Path,
+    model_path: str | Path,
+    checkpoint_path: str | Path,
+) -> TrainResult | None:
+    """``train`` in one process of ``group``: rank 0 reports and saves, the others only step."""
+    settings = TrainSettings.from_params(params)
+    run = Run(params, settings, cache_dir, group)
     checkpoint = find_resumable(checkpoint_path, params, run.fingerprint)
     if checkpoint is not None:
         run.resume(checkpoint)
-        print(f"train: resuming from step {run.progress.step} of {settings.steps} ({checkpoint_path})")
+        if group.leader:
+            print(f"train: resuming from step {run.progress.step} of {settings.steps} ({checkpoint_path})")
+    if not group.leader:
+        with stop_requests() as stop_requested:
+            run.loop(Path(checkpoint_path), stop_requested)
+        return None
     where = settings.placement
-    tags = tracking.run_tags(params, cache_dir) | {"device": where.device.type, "precision": where.precision}
+    tags = tracking.run_tags(params, cache_dir) | {
+        "device": where.device.type,
+        "precision": where.precision,
+        "processes": str(group.size),
+    }
     with stop_requests() as stop_requested, tracking.open_run(params, run.run_id, tags) as active:
         run.run_id = active.info.run_id
         run.loop(Path(checkpoint_path), stop_requested)
@@ -412,5 +460,6 @@ def train(
         summary = run.summary()
         mlflow.log_metrics({k: summary[k] for k in RUN_METRICS}, step=run.progress.step)
         mlflow.log_artifact(str(model_path))
-    print(f"train: {settings.model} on {where}, {summary['steps_per_second']:.2f} steps/s")
+    processes = f", {group.size} processes" if group.size > 1 else ""
+    print(f"train: {settings.model} on {where}{processes}, {summary['steps_per_second']:.2f} steps/s")
     return TrainResult(summary, run.curve(), run.run_id)

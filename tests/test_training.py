@@ -13,6 +13,7 @@ import pytest
 import torch
 import yaml
 
+from amt import parallel
 from amt.cache import build_cache, fingerprint
 from amt.checkpoint import load_checkpoint, load_model
 from amt.dataset import SegmentDataset
@@ -76,6 +77,7 @@ def tiny_params(tracking_uri: str, **train) -> dict:
             "precision": "fp32",
             "device": "cpu",
             "workers": 0,
+            "processes": 1,
             **train,
         },
         "evaluate": {
@@ -246,6 +248,12 @@ def test_sequence_length_is_rounded_down_to_the_hop(cache_dir, tracking_uri, tmp
         ({"train.clip_grad_norm": 0}, "train.clip_grad_norm must be a number > 0 or null, got 0"),
         ({"train.ema_decay": 1}, "train.ema_decay must be a number in \\(0, 1\\) or null, got 1"),
         ({"train.precision": "fp16"}, "train.precision fp16 needs a CUDA device"),
+        ({"train.processes": 0}, "train.processes must be auto or an integer >= 1, got 0"),
+        (
+            {"train.processes": 2, "train.batch_size": 3},
+            "train.batch_size 3 must be a multiple of train.processes 2",
+        ),
+        ({"train.processes": 2, "train.sequence_length": 512 * 500}, "longer than every train piece"),
     ],
 )
 def test_bad_params_fail_in_one_line_before_any_work(cache_dir, tracking_uri, tmp_path, change, message):
@@ -289,10 +297,13 @@ def wait_for_new_checkpoint(path: Path, process: subprocess.Popen, newer_than: f
         time.sleep(0.02)
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupted_run(
-    cache_dir, tracking_uri, tmp_path
+    cache_dir, tracking_uri, tmp_path, processes
 ):
-    params = tiny_params(tracking_uri, steps=60, checkpoint_interval=5, validation_interval=None)
+    params = tiny_params(
+        tracking_uri, steps=60, checkpoint_interval=5, validation_interval=None, processes=processes
+    )
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "cache").symlink_to(cache_dir)
@@ -315,6 +326,8 @@ def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupte
     stdout, _ = second.communicate(timeout=60)
     assert f"resuming from step {stopped_at} of 60" in stdout
     killed_at = load_checkpoint(checkpoint)["step"]
+    time.sleep(1.0)
+    assert load_checkpoint(checkpoint)["step"] == killed_at, "a training process outlived kill -9"
     assert stopped_at < killed_at < 60
 
     third = start_stage(tmp_path, tracking_uri)
@@ -326,3 +339,36 @@ def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupte
     curve = pd.read_csv(tmp_path / "metrics" / "train_curve.csv")
     uninterrupted = run_training(params, cache_dir, tmp_path / "uninterrupted")
     assert np.allclose(curve["loss"], uninterrupted.curve["loss"], rtol=1e-12, atol=0)
+
+
+def test_two_processes_train_as_one_on_a_model_without_randomness(cache_dir, tracking_uri, tmp_path):
+    """lstm has no dropout and no batch norm: splitting each batch over two processes and
+    averaging their gradients must give one process's losses and weights."""
+    results = {}
+    for processes in (1, 2):
+        params = tiny_params(tracking_uri, processes=processes, ema_decay=None) | {"model": "lstm"}
+        results[processes] = run_training(params, cache_dir, tmp_path / str(processes))
+    assert np.allclose(results[1].curve["loss"], results[2].curve["loss"], rtol=1e-5, atol=0)
+    one, two = (load_checkpoint(tmp_path / str(n) / "model.pt")["model"] for n in (1, 2))
+    assert all(torch.allclose(one[key], two[key], atol=1e-6) for key in one)
+    mlflow.set_tracking_uri(tracking_uri)
+    assert mlflow.get_run(results[2].run_id).data.tags["processes"] == "2"
+
+
+def test_each_process_takes_its_share_of_every_batch(cache_dir, tracking_uri):
+    settings = TrainSettings.from_params(tiny_params(tracking_uri, batch_size=4, steps=3))
+    dataset = SegmentDataset(cache_dir, "train", 8192, 0, 12)
+    whole = [batch["audio"] for batch in batches(dataset, settings, 1)]
+    shares = [[b["audio"] for b in batches(dataset, settings, 1, parallel.Group(r, 2))] for r in (0, 1)]
+    assert len(whole) == 2 and all(len(share) == 2 for share in shares)
+    for step, batch in enumerate(whole):
+        assert torch.equal(batch, torch.cat([shares[0][step], shares[1][step]]))
+
+
+@pytest.mark.parametrize(("cores", "batch_size", "expected"), [(2, 8, 2), (16, 8, 2), (1, 8, 1), (2, 7, 1)])
+def test_auto_processes_are_two_on_a_multicore_cpu_with_an_even_batch(
+    tracking_uri, monkeypatch, cores, batch_size, expected
+):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    params = tiny_params(tracking_uri, processes="auto", batch_size=batch_size)
+    assert TrainSettings.from_params(params).processes == expected

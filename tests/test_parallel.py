@@ -1,0 +1,54 @@
+import os
+
+import pytest
+import torch
+import torch.distributed as dist
+
+from amt import parallel
+
+
+def rank_and_sum(group: parallel.Group, value: float) -> tuple[int, float]:
+    total = torch.tensor([value * (group.rank + 1)])
+    dist.all_reduce(total)
+    return group.rank, total.item()
+
+
+def fail_in_rank_1(group: parallel.Group, how: str) -> None:
+    if group.rank == 1:
+        if how == "exit":
+            os._exit(3)
+        raise ValueError("rank 1 failed")
+    dist.barrier()
+
+
+def agree_on(group: parallel.Group, stop_rank: int) -> tuple[dict, str | None]:
+    losses = {"loss": float(group.rank), "lr": 0.5}
+    return group.agree(losses, "SIGTERM" if group.rank == stop_rank else None)
+
+
+def test_launch_returns_rank_0s_result_from_processes_that_talk():
+    assert parallel.launch(2, rank_and_sum, 1.5) == (0, 4.5)
+
+
+def test_processes_agree_on_mean_losses_and_on_a_stop_any_of_them_received():
+    assert parallel.launch(2, agree_on, 1) == ({"loss": 0.5, "lr": 0.5}, "SIGTERM")
+    assert parallel.launch(2, agree_on, -1) == ({"loss": 0.5, "lr": 0.5}, None)
+
+
+@pytest.mark.parametrize(
+    ("how", "error", "message"),
+    [
+        ("raise", ValueError, "rank 1 failed"),
+        ("exit", RuntimeError, r"training process 1 died \(exit code 3\)"),
+    ],
+)
+def test_a_failing_process_fails_the_launch(how, error, message):
+    with pytest.raises(error, match=message):
+        parallel.launch(2, fail_in_rank_1, how)
+
+
+def test_one_process_needs_no_group():
+    assert parallel.SINGLE.agree({"loss": 1.0}, "SIGINT") == ({"loss": 1.0}, "SIGINT")
+    state = torch.get_rng_state()
+    parallel.SINGLE.reseed(0, 5)
+    assert torch.equal(torch.get_rng_state(), state)
