@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
@@ -71,6 +71,26 @@ def label_rates(cache_dir: str | Path) -> dict[str, float]:
     return {f"{name}_rate": totals[name] / cells for name in OUTPUTS}
 
 
+def warmed_up_ema(decay: float) -> Callable[[list[torch.Tensor], list[torch.Tensor], torch.Tensor], None]:
+    """An ``AveragedModel`` update: an exponential moving average whose decay warms up.
+
+    Update ``n`` (the first one copies the weights) uses ``min(decay, (1 + n) / (10 + n))``,
+    as TensorFlow's ExponentialMovingAverage does with ``num_updates``: a plain 0.999 would
+    still give the random initial weights a share of 0.999 ** 1000 = 37% after 1000 steps.
+    Integer buffers (batch norm's step counter) take the current value.
+    """
+
+    @torch.no_grad()
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], updates: torch.Tensor) -> None:
+        if not averaged[0].is_floating_point():
+            torch._foreach_copy_(averaged, current)
+            return
+        count = int(updates)
+        torch._foreach_lerp_(averaged, current, 1.0 - min(decay, (1 + count) / (10 + count)))
+
+    return update
+
+
 class Trainer:
     """A model with its optimiser, learning-rate schedule and loss scaler: one step at a time.
 
@@ -98,7 +118,7 @@ class Trainer:
         self.average = (
             None
             if settings.ema_decay is None
-            else AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema_decay), use_buffers=True)
+            else AveragedModel(model, multi_avg_fn=warmed_up_ema(settings.ema_decay), use_buffers=True)
         )
 
     @property

@@ -21,7 +21,7 @@ from amt.errors import AmtError
 from amt.metadata import write_metadata
 from amt.models import build_model
 from amt.train_settings import TrainSettings
-from amt.training import Trainer, TrainingInterrupted, batches, label_rates, train
+from amt.training import Trainer, TrainingInterrupted, batches, label_rates, train, warmed_up_ema
 from tests.conftest import scale_notes, write_piece
 
 REPO = Path(__file__).resolve().parents[1]
@@ -194,9 +194,10 @@ def test_the_moving_average_follows_each_step_and_is_what_gets_saved(cache_dir, 
         trainer.step(batch)
         after.append({name: p.detach().clone() for name, p in trainer.model.named_parameters()})
     averaged = dict(trainer.final_model.named_parameters())
+    decay = 2 / 11  # update 1 (after the copy) of the warm-up: min(0.75, (1 + 1) / (10 + 1))
     for name, first in after[0].items():
         assert not torch.equal(first, after[1][name])
-        assert torch.allclose(averaged[name], 0.75 * first + 0.25 * after[1][name], atol=1e-7)
+        assert torch.allclose(averaged[name], decay * first + (1 - decay) * after[1][name], atol=1e-7)
 
     run_training(tiny_params(tracking_uri, steps=2), cache_dir, tmp_path)
     saved, checkpoint = (
@@ -372,3 +373,16 @@ def test_auto_processes_are_two_on_a_multicore_cpu_with_an_even_batch(
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     params = tiny_params(tracking_uri, processes="auto", batch_size=batch_size)
     assert TrainSettings.from_params(params).processes == expected
+
+
+def test_the_moving_average_decay_warms_up_to_its_setting():
+    update = warmed_up_ema(0.999)
+    averaged, current = [torch.zeros(3)], [torch.ones(3)]
+    update(averaged, current, torch.tensor(1))
+    assert torch.allclose(averaged[0], torch.full((3,), 1 - 2 / 11))
+    averaged = [torch.zeros(3)]
+    update(averaged, current, torch.tensor(100_000))
+    assert torch.allclose(averaged[0], torch.full((3,), 0.001))
+    counters = [torch.tensor(5)]
+    update(counters, [torch.tensor(9)], torch.tensor(3))
+    assert counters[0].item() == 9
