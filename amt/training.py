@@ -442,20 +442,24 @@ def train(
     settings = TrainSettings.from_params(params)
     if settings.validation_interval is not None:
         get(params, "evaluate")
+    paths = (cache_dir, model_path, checkpoint_path)
     if settings.processes > 1:
-        return parallel.launch(settings.processes, _train, params, cache_dir, model_path, checkpoint_path)
-    return _train(parallel.SINGLE, params, cache_dir, model_path, checkpoint_path)
+        return parallel.launch(settings.processes, _train, params, settings, *paths)
+    return _train(parallel.SINGLE, params, settings, *paths)
 
 
 def _train(
     group: parallel.Group,
     params: Mapping[str, Any],
+    settings: TrainSettings,
     cache_dir: str | Path,
     model_path: str | Path,
     checkpoint_path: str | Path,
 ) -> TrainResult | None:
-    """``train`` in one process of ``group``: rank 0 reports and saves, the others only step."""
-    settings = TrainSettings.from_params(params)
+    """``train`` in one process of ``group``: rank 0 reports and saves, the others only step.
+
+    ``settings`` come checked from the parent, so each warning about params is given once.
+    """
     run = Run(params, settings, cache_dir, group)
     checkpoint = find_resumable(checkpoint_path, params, run.fingerprint)
     if checkpoint is not None:

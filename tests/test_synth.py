@@ -24,6 +24,7 @@ def tiny(workers: int) -> dict:
         "pedal_share": 0.5,
         "soundfonts": ["FluidR3_GM", "TimGM6mb"],
         "heldout_soundfonts": ["TimGM6mb"],
+        "sample_shift_share": 0.5,
     }
     return {"data": {"seed": 0, "workers": workers, "synth": synth}}
 
@@ -45,6 +46,9 @@ def test_rows_files_and_metadata(built):
         assert len(audio) == round(row["duration"] * SAMPLE_RATE) and 0 < row["duration"] <= 3.0
         assert 0.05 < np.abs(audio).max() < 1.0
     assert rows[-1]["soundfont"] == "TimGM6mb" and {r["soundfont"] for r in rows[:-1]} == {"FluidR3_GM"}
+    shifted = [spec.shift for spec in plan_pieces(tiny(1))]
+    assert [("samples shifted" in row["preset"]) for row in rows] == [bool(shift) for shift in shifted]
+    assert sum(map(bool, shifted)) == 1
     assert write_metadata(raw, rows).exists()
 
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from amt.errors import AmtError
@@ -75,6 +77,17 @@ def test_plan_is_deterministic_and_seeded():
     assert plan_pieces(other) != plan_pieces(params())
 
 
+def test_only_a_share_of_training_pieces_is_shifted_and_nothing_else_changes():
+    plain = plan_pieces(params(train=40))
+    shifted = plan_pieces(params(train=40, sample_shift_share=0.25, sample_shift_max=5))
+    shifts = [spec.shift for spec in shifted if spec.split == "train"]
+    assert sum(shift != 0 for shift in shifts) == 10
+    assert all(-5 <= shift <= 5 for shift in shifts)
+    assert {shift > 0 for shift in shifts if shift} == {True, False}
+    assert all(spec.shift == 0 for spec in shifted if spec.split != "train")
+    assert [replace(spec, shift=0) for spec in shifted] == plain
+
+
 def test_a_split_of_zero_pieces_is_planned_empty():
     specs = plan_pieces(params(validation=0))
     assert not [spec for spec in specs if spec.split == "validation"]
@@ -88,6 +101,9 @@ def test_a_split_of_zero_pieces_is_planned_empty():
         ({"corpus_share": 1.5}, "corpus_share"),
         ({"pieces": {"train": -1, "validation": 1, "test": 1}}, "pieces.train"),
         ({"soundfonts": ["Steinway"]}, "Steinway"),
+        ({"sample_shift_share": -0.1}, "sample_shift_share"),
+        ({"sample_shift_max": 13}, "sample_shift_max"),
+        ({"sample_shift_max": 0}, "sample_shift_max"),
     ],
 )
 def test_bad_params_name_the_parameter(synth, culprit):

@@ -63,3 +63,28 @@ def test_snap_puts_every_event_on_the_block_grid():
     times = np.concatenate([performance.notes[:, :2].ravel(), np.ravel(performance.pedal)])
     assert np.allclose(times * SAMPLE_RATE / BLOCK, np.round(times * SAMPLE_RATE / BLOCK))
     assert performance.notes[0, 1] > performance.notes[0, 0]
+
+
+def strongest(audio):
+    """Strongest frequency below 1 kHz in the first second, in Hz (0.5 Hz resolution)."""
+    window = audio[:SAMPLE_RATE] * np.hanning(SAMPLE_RATE)
+    spectrum = np.abs(np.fft.rfft(window, 2 * SAMPLE_RATE))[:2000]
+    return np.argmax(spectrum) / 2
+
+
+@pytest.mark.parametrize("shift", [-12, -5, 7])
+def test_a_shifted_note_keeps_its_pitch_but_sounds_another_sample(grand, shift):
+    performance = Performance(np.array([[0.0, 0.9, 57, 80]]), [])
+    plain = synthesize(performance, grand, SAMPLE_RATE)
+    shifted = synthesize(performance, grand, SAMPLE_RATE, shift)
+    harmonic = strongest(shifted) / 220.0  # the note's fundamental or one of its partials
+    assert round(harmonic) >= 1
+    assert abs(1200 * np.log2(harmonic / round(harmonic))) < 30  # a sample's own tuning may be a little off
+    assert np.abs(shifted - plain).max() > 0.1 * np.abs(plain).max()
+
+
+def test_a_note_whose_shifted_key_leaves_the_piano_is_played_unshifted(grand):
+    performance = Performance(np.array([[0.0, 0.5, 104, 80]]), [(0.0, 0.8)])
+    plain = synthesize(performance, grand, SAMPLE_RATE)
+    assert np.array_equal(synthesize(performance, grand, SAMPLE_RATE, -6), plain)
+    assert not np.array_equal(synthesize(performance, grand, SAMPLE_RATE, 6), plain)

@@ -52,7 +52,7 @@ def make(spec: PieceSpec, raw_dir: Path, max_seconds: float, acoustics: bool = T
     """Render ``spec`` into ``raw_dir/<split>/<id>.flac`` and ``.mid``; return its metadata row."""
     played = play(spec, max_seconds)
     n_samples = int(round(duration(played.performance, max_seconds) * SAMPLE_RATE))
-    dry = synthesize(played.performance, spec.preset, n_samples)
+    dry = synthesize(played.performance, spec.preset, n_samples, spec.shift)
     audio = record(dry, spec.rng("acoustics")) if acoustics else normalise(dry, DRY_PEAK_DBFS)
     audio_name, midi_name = f"{spec.split}/{spec.id}.flac", f"{spec.split}/{spec.id}.mid"
     save_flac(raw_dir / audio_name, audio)
@@ -64,7 +64,7 @@ def make(spec: PieceSpec, raw_dir: Path, max_seconds: float, acoustics: bool = T
         "title": played.title,
         "source": played.source,
         "soundfont": spec.preset.soundfont,
-        "preset": spec.preset.label,
+        "preset": spec.preset.label + (f" (samples shifted {spec.shift:+d})" if spec.shift else ""),
         "duration": round(n_samples / SAMPLE_RATE, 6),
         "audio_filename": audio_name,
         "midi_filename": midi_name,

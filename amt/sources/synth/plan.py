@@ -21,6 +21,7 @@ from amt.sources.synth.soundfonts import Preset, piano_presets, soundfont_name
 DEFAULT_SOUNDFONTS = ("FluidR3_GM", "MuseScore_General", "TimGM6mb")
 CORPUS, PROCEDURAL = "music21 corpus", "procedural"
 CANDIDATES = 3  # works a corpus piece may try, in order, if a score fails to parse
+MAX_SHIFT = 12  # semitones a training piece's samples may be shifted by, up or down
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class PieceSpec:
     preset: Preset
     pedal: bool
     seed: int
+    shift: int = 0  # semitones between each key and its sample (amt.sources.synth.render)
 
     def rng(self, purpose: str) -> np.random.Generator:
         """An independent generator per purpose ('score', 'performance', 'acoustics')."""
@@ -102,6 +104,25 @@ def _turns(presets: list[Preset], count: int, rng: np.random.Generator) -> list[
     return list(islice(cycle(presets[start:] + presets[:start]), count))
 
 
+def _shifts(params: Mapping[str, Any], count: int, seed: int) -> list[int]:
+    """Sample shifts of ``count`` training pieces: a share of them shifted by 1..max semitones, up or down.
+
+    Drawn from their own generator, so the shifts leave every other choice of the plan as it was.
+    """
+    share = _share(params, "data.synth.sample_shift_share", 0.0)
+    most = get(params, "data.synth.sample_shift_max", MAX_SHIFT)
+    if not isinstance(most, int) or isinstance(most, bool) or not 1 <= most <= MAX_SHIFT:
+        raise AmtError(
+            f"params.yaml: data.synth.sample_shift_max must be a whole number of semitones "
+            f"from 1 to {MAX_SHIFT}, got {most!r}"
+        )
+    rng = np.random.default_rng([seed, zlib.crc32(b"shift")])
+    shifts = np.zeros(count, int)
+    chosen = rng.permutation(count)[: round(count * share)]
+    shifts[chosen] = rng.integers(1, most + 1, len(chosen)) * rng.choice([-1, 1], len(chosen))
+    return shifts.tolist()
+
+
 def _deal_works(counts: dict[str, int], rng: np.random.Generator) -> dict[str, list[tuple[corpus.Work, ...]]]:
     """Candidate works per corpus piece of each split; no work is dealt to two pieces.
 
@@ -147,6 +168,7 @@ def plan_pieces(params: Mapping[str, Any]) -> list[PieceSpec]:
         pianos = _pianos(split, count, training, heldout, heldout_share, rng)
         pedalled = set(rng.permutation(count)[: round(count * pedal_share)].tolist())
         bands = procedural.bands(max(1, count - corpus_counts[split]))
+        shifts = _shifts(params, count, seed) if split == "train" else [0] * count
         for index in range(count):
             is_corpus = index < corpus_counts[split]
             specs.append(
@@ -159,6 +181,7 @@ def plan_pieces(params: Mapping[str, Any]) -> list[PieceSpec]:
                     preset=pianos[index],
                     pedal=index in pedalled,
                     seed=seed,
+                    shift=shifts[index],
                 )
             )
     return specs

@@ -8,6 +8,13 @@ sample ``t * SAMPLE_RATE`` exactly (what remains is the SoundFont's own attack).
 Each piece gets a fresh synthesizer (voice state carried over from an earlier piece
 changes the output) that borrows the SoundFont loaded once per process, so rendering is
 deterministic without reloading a 100 MB file per piece.
+
+A piece may be rendered with its samples *shifted*: every key is bent to sound
+``shift`` semitones away from its own pitch, so the note labelled ``p`` is played on
+key ``p - shift`` and heard through the sample that key would use, resampled by
+``shift`` semitones. Sample-based pianos with few samples (TimGM6mb stretches one
+sample over 18 bass keys) sound like that; shifted training pieces teach the model to
+hear it. A note whose key would leave the piano's range is played unshifted.
 """
 
 import ctypes
@@ -16,7 +23,7 @@ import functools
 import fluidsynth
 import numpy as np
 
-from amt.constants import SAMPLE_RATE, SUSTAIN_CC
+from amt.constants import MAX_MIDI, MIN_MIDI, SAMPLE_RATE, SUSTAIN_CC
 from amt.notes import OFFSET, ONSET
 from amt.sources.synth.performance import Performance
 from amt.sources.synth.soundfonts import Preset, load, pianos
@@ -31,6 +38,8 @@ SETTINGS = {
     "synth.midi-channels": 16,  # the fewest FluidSynth allows; one is used
 }
 MASTER_CHANNELS = 64
+SHIFTED, PLAIN = 0, 1  # channels: bent by the piece's shift, and as the SoundFont has it
+BEND_SHARE = 4096 / 8192  # of the bend range: exact in both directions, unlike the full 8191 up
 # Order of events that share a sample: a key released as the pedal goes down stays held
 # (the amt.notes pedal convention), and a re-struck key is released before it sounds again.
 PEDAL_DOWN, NOTE_OFF, PEDAL_UP, NOTE_ON = range(4)
@@ -53,6 +62,9 @@ _write_float = fluidsynth.cfunc(
 _get_sfont = fluidsynth.cfunc("fluid_synth_get_sfont_by_id", ctypes.c_void_p, _SYNTH, ("id", ctypes.c_int, 1))
 _add_sfont = fluidsynth.cfunc("fluid_synth_add_sfont", ctypes.c_int, _SYNTH, _SFONT)
 _remove_sfont = fluidsynth.cfunc("fluid_synth_remove_sfont", ctypes.c_int, _SYNTH, _SFONT)
+_pitch_wheel_sens = fluidsynth.cfunc(
+    "fluid_synth_pitch_wheel_sens", ctypes.c_int, _SYNTH, ("chan", ctypes.c_int, 1), ("val", ctypes.c_int, 1)
+)
 _set_log_function = fluidsynth.cfunc(
     "fluid_set_log_function",
     ctypes.c_void_p,
@@ -96,16 +108,25 @@ def _master(path: str) -> tuple[fluidsynth.Synth, int]:
     return synth, _get_sfont(synth.synth, sfid)
 
 
-def _events(performance: Performance) -> list[tuple[int, int, int, int]]:
-    """(sample, kind, key, velocity) for every note and pedal change, in playing order."""
+def _events(performance: Performance, shift: int) -> list[tuple[int, int, int, int, int]]:
+    """(sample, kind, channel, key, velocity) for every note and pedal change, in playing order."""
     events = []
     for onset, offset, pitch, velocity in performance.notes:
-        events.append((_sample(onset), NOTE_ON, int(pitch), int(np.clip(round(velocity), 1, 127))))
-        events.append((_sample(offset), NOTE_OFF, int(pitch), 0))
+        channel, key = _key(int(pitch), shift)
+        events.append((_sample(onset), NOTE_ON, channel, key, int(np.clip(round(velocity), 1, 127))))
+        events.append((_sample(offset), NOTE_OFF, channel, key, 0))
     for start, end in performance.pedal:
-        events.append((_sample(start), PEDAL_DOWN, 0, 127))
-        events.append((_sample(end), PEDAL_UP, 0, 0))
+        for channel in (SHIFTED, PLAIN):
+            events.append((_sample(start), PEDAL_DOWN, channel, 0, 127))
+            events.append((_sample(end), PEDAL_UP, channel, 0, 0))
     return sorted(events)
+
+
+def _key(pitch: int, shift: int) -> tuple[int, int]:
+    """(channel, key) that sounds ``pitch``: its key shifted, unless that leaves the piano."""
+    if shift and MIN_MIDI <= pitch - shift <= MAX_MIDI:
+        return SHIFTED, pitch - shift
+    return PLAIN, pitch
 
 
 def _sample(seconds: float) -> int:
@@ -118,21 +139,26 @@ def _pull(synth: fluidsynth.Synth, samples: int) -> np.ndarray:
     return stereo.mean(axis=1)
 
 
-def synthesize(performance: Performance, preset: Preset, n_samples: int) -> np.ndarray:
-    """Render ``performance`` (already snapped) with ``preset``: float32 mono, ``n_samples`` long."""
+def synthesize(performance: Performance, preset: Preset, n_samples: int, shift: int = 0) -> np.ndarray:
+    """Render ``performance`` (already snapped) with ``preset``: float32 mono, ``n_samples`` long.
+
+    ``shift``: semitones between each key and the sample it sounds through (module docstring).
+    """
     _, sfont = _master(preset.path)
     synth = fluidsynth.Synth(**{**SETTINGS, "synth.dynamic-sample-loading": 1})
     sfid = _add_sfont(synth.synth, sfont)
     try:
-        synth.program_select(0, sfid, preset.bank, preset.program)
+        for channel in (SHIFTED, PLAIN):
+            synth.program_select(channel, sfid, preset.bank, preset.program)
+        _bend(synth, SHIFTED, shift)
         chunks, position = [], 0
-        for sample, kind, key, value in _events(performance):
+        for sample, kind, channel, key, value in _events(performance, shift):
             if sample >= n_samples:
                 break
             if sample > position:
                 chunks.append(_pull(synth, sample - position))
                 position = sample
-            _apply(synth, kind, key, value)
+            _apply(synth, kind, channel, key, value)
         chunks.append(_pull(synth, -(-(n_samples - position) // BLOCK) * BLOCK))
     finally:
         _remove_sfont(synth.synth, sfont)  # the master synth owns it: deleting ours must not free it
@@ -140,10 +166,21 @@ def synthesize(performance: Performance, preset: Preset, n_samples: int) -> np.n
     return np.concatenate(chunks)[:n_samples]
 
 
-def _apply(synth: fluidsynth.Synth, kind: int, key: int, value: int) -> None:
+def _bend(synth: fluidsynth.Synth, channel: int, shift: int) -> None:
+    """Bend every key of ``channel`` by ``shift`` semitones.
+
+    A pitch bend, not a key tuning: FluidSynth picks the sample of a tuned key by the
+    pitch it is tuned to, so a tuning would sound the note's own sample.
+    """
+    if shift:
+        _pitch_wheel_sens(synth.synth, channel, round(abs(shift) / BEND_SHARE))
+        synth.pitch_bend(channel, int(np.sign(shift) * BEND_SHARE * 8192))
+
+
+def _apply(synth: fluidsynth.Synth, kind: int, channel: int, key: int, value: int) -> None:
     if kind == NOTE_ON:
-        synth.noteon(0, key, value)
+        synth.noteon(channel, key, value)
     elif kind == NOTE_OFF:
-        synth.noteoff(0, key)
+        synth.noteoff(channel, key)
     else:
-        synth.cc(0, SUSTAIN_CC, value)
+        synth.cc(channel, SUSTAIN_CC, value)
