@@ -35,7 +35,7 @@ SETTINGS = {
     "synth.chorus.active": 0,
     "synth.polyphony": 4096,  # never steal voices: a stolen voice is a labelled note gone silent
     "synth.gain": 0.5,
-    "synth.midi-channels": 16,  # the fewest FluidSynth allows; one is used
+    "synth.midi-channels": 16,  # the fewest FluidSynth allows; two are used
 }
 MASTER_CHANNELS = 64
 SHIFTED, PLAIN = 0, 1  # channels: bent by the piece's shift, and as the SoundFont has it
