@@ -66,14 +66,17 @@ def frame_metrics(ref_roll: np.ndarray, est_roll: np.ndarray) -> dict[str, float
     return _named("frame", precision, recall, mir_eval.util.f_measure(precision, recall))
 
 
-def score_piece(ref_notes: np.ndarray, est_notes: np.ndarray, est_frame_roll: np.ndarray) -> dict[str, float]:
-    """Every metric of METRIC_NAMES for one piece.
+def piece_frame_metrics(ref_notes: np.ndarray, est_frame_roll: np.ndarray) -> dict[str, float]:
+    """Frame metrics of a piece's estimated roll against its notes' roll at the same length.
 
-    ``ref_notes`` are the pedal-extended notes of the MIDI file; the reference frame roll
-    is built from them at the estimate's length.
+    ``ref_notes`` are the pedal-extended notes of the MIDI file.
     """
-    ref_roll = notes_to_rolls(ref_notes, len(est_frame_roll))["frame"]
-    return frame_metrics(ref_roll, est_frame_roll) | note_metrics(ref_notes, est_notes)
+    return frame_metrics(notes_to_rolls(ref_notes, len(est_frame_roll))["frame"], est_frame_roll)
+
+
+def score_piece(ref_notes: np.ndarray, est_notes: np.ndarray, est_frame_roll: np.ndarray) -> dict[str, float]:
+    """Every metric of METRIC_NAMES for one piece (see ``piece_frame_metrics``)."""
+    return piece_frame_metrics(ref_notes, est_frame_roll) | note_metrics(ref_notes, est_notes)
 
 
 def mean_metrics(scores: list[dict[str, float]]) -> dict[str, float]:

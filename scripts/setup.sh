@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Install everything amt needs on a fresh Debian machine: FluidSynth and SoundFonts,
-# Chromium (report tests), a virtual environment in .venv with the pinned requirements.
-# Safe to re-run: it skips what is already there.
+# Install everything amt needs on a fresh Debian machine: FluidSynth and SoundFonts, a
+# virtual environment in .venv with the pinned requirements; with --tests, Chromium too
+# (the report's browser test). Safe to re-run: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(fluidsynth fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont
-                 libsndfile1 chromium git)
+                 libsndfile1 git)
+case "${1:-}" in
+    --tests) DEBIAN_PACKAGES+=(chromium) ;;
+    "") ;;
+    *) echo "setup: unknown option $1 (usage: setup.sh [--tests])" >&2; exit 2 ;;
+esac
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Set up (scripts/setup.sh), then lint and run the whole test suite.
+# Set up (scripts/setup.sh, Chromium included), then lint and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 source .venv/bin/activate
 ruff check .
 ruff format --check .

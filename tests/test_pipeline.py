@@ -96,7 +96,7 @@ def test_repro_builds_every_stage_then_has_nothing_to_do(repo):
 
 
 def test_experiments_workspace_and_queued_land_in_one_store(repo):
-    _run(repo, "dvc", "exp", "run", "-S", "model=lstm")
+    _run(repo, "dvc", "exp", "run", "evaluate", "-S", "model=lstm")  # as scripts/main.sh runs them
     diff = _run(repo, "dvc", "metrics", "diff", "--md")
     assert "note_f1" in diff
     _run(repo, "dvc", "exp", "run", "--queue", "-S", "model=onf")
