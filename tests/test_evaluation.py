@@ -12,7 +12,7 @@ GRID = [0.1, 0.3, 0.5, 0.7]
 
 
 def noisy_piece(seed: int) -> Piece:
-    """A piece whose probabilities are its reference rolls, blurred and with noise."""
+    """A piece whose probabilities are its reference rolls scaled by 0.6, plus uniform noise."""
     rng = np.random.default_rng(seed)
     starts = rng.uniform(0.1, 3.5, 12)
     reference = make_notes(
