@@ -6,6 +6,8 @@ import torch.nn.functional as F
 from amt.constants import N_KEYS, SAMPLE_RATE, n_frames
 from amt.errors import AmtError
 from amt.models import MODELS, build_model, count_parameters, init_output_biases
+from amt.models.convstack import ConvStack
+from amt.models.dropout import ByteDropout
 from amt.notes import make_notes, notes_to_rolls
 
 torch.set_num_threads(2)
@@ -67,7 +69,7 @@ def test_forward_and_backward_under_bf16_autocast(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_model_rebuilds_from_its_config(name):
-    flags = {"lstm_input_norm": False, "lstm_skip": False}
+    flags = {"lstm_input_norm": False, "lstm_skip": False, "conv_dropout": 0.125, "fc_dropout": 0.0}
     model = build_model(name, {**DEFAULT_SIZES, **flags})
     rebuilt = build_model(model.config["name"], model.config)
     assert rebuilt.config == model.config == {"name": name, **DEFAULT_SIZES, **flags}
@@ -88,6 +90,10 @@ def test_unknown_model_names_the_valid_ones():
         ({**DEFAULT_SIZES, "lstm_units": "88"}, "models.lstm_units must be a positive integer"),
         ({**DEFAULT_SIZES, "lstm_input_norm": "yes"}, "models.lstm_input_norm must be true or false"),
         ({**DEFAULT_SIZES, "lstm_skip": 1}, "models.lstm_skip must be true or false"),
+        ({**DEFAULT_SIZES, "conv_dropout": 0.1}, r"models.conv_dropout must be a multiple of 1/256 in \[0"),
+        ({**DEFAULT_SIZES, "fc_dropout": 1}, "models.fc_dropout must be a multiple of 1/256"),
+        ({**DEFAULT_SIZES, "fc_dropout": "0.5"}, "models.fc_dropout must be a multiple of 1/256"),
+        ({**DEFAULT_SIZES, "conv_dropout": True}, "models.conv_dropout must be a multiple of 1/256"),
     ],
 )
 def test_bad_sizes_name_the_parameter(sizes, message):
@@ -110,6 +116,32 @@ def test_sizes_without_the_skip_switch_build_the_model_files_saved_before_it():
     model = build_model("crnn", SMALL_SIZES)
     assert model.config["lstm_skip"] is False
     assert model.onset_stack[-1].in_features == 2 * SMALL_SIZES["lstm_units"]
+
+
+def dropout_rates(model: torch.nn.Module) -> list[tuple[float, float]]:
+    """(rate after the poolings, rate after the linear layer) of each ConvStack in ``model``."""
+    return [(stack.cnn[-1].p, stack.fc[-1].p) for stack in model.modules() if isinstance(stack, ConvStack)]
+
+
+@pytest.mark.parametrize("name", ["baseline", "crnn", "onf"])
+def test_dropout_rates_reach_every_convstack(name):
+    model = build_model(name, {**SMALL_SIZES, "conv_dropout": 0.125, "fc_dropout": 0})
+    assert dropout_rates(model) == [(0.125, 0.0), (0.125, 0.0)]
+    assert all(m.p == 0.125 for m in model.modules() if isinstance(m, ByteDropout) and m.p != 0.0)
+
+
+def test_sizes_without_dropout_rates_build_the_homeworks():
+    model = build_model("onf", SMALL_SIZES)
+    assert dropout_rates(model) == [(0.25, 0.5), (0.25, 0.5)]
+    assert (model.config["conv_dropout"], model.config["fc_dropout"]) == (0.25, 0.5)
+
+
+@pytest.mark.parametrize(("rates", "deterministic"), [((0, 0), True), ((0.25, 0.5), False)])
+def test_training_mode_is_random_only_with_dropout(rates, deterministic):
+    model = build_model("baseline", {**SMALL_SIZES, "conv_dropout": rates[0], "fc_dropout": rates[1]}).train()
+    audio = torch.randn(1, 8192)
+    with torch.no_grad():
+        assert torch.equal(model(audio)["onset"], model(audio)["onset"]) == deterministic
 
 
 def test_skip_is_not_added_to_the_lstm_model_which_reads_log_mel():

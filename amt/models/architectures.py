@@ -14,9 +14,14 @@ from amt.models.recurrent import BiLSTM
 from amt.models.sizes import ModelSizes
 
 
+def convs(sizes: ModelSizes) -> ConvStack:
+    """A ConvStack on log-mel frames with ``sizes``' widths and dropout rates."""
+    return ConvStack(N_MELS, sizes.cnn_unit, sizes.fc_unit, sizes.conv_dropout, sizes.fc_dropout)
+
+
 def conv_stack(sizes: ModelSizes) -> nn.Sequential:
     """mel -> ConvStack -> linear 88 (the baseline's stacks, and onf's frame stack)."""
-    return nn.Sequential(ConvStack(N_MELS, sizes.cnn_unit, sizes.fc_unit), nn.Linear(sizes.fc_unit, N_KEYS))
+    return nn.Sequential(convs(sizes), nn.Linear(sizes.fc_unit, N_KEYS))
 
 
 def lstm_stack(sizes: ModelSizes, in_features: int, learned_inputs: bool) -> nn.Sequential:
@@ -29,8 +34,7 @@ def lstm_stack(sizes: ModelSizes, in_features: int, learned_inputs: bool) -> nn.
 
 def conv_lstm_stack(sizes: ModelSizes) -> nn.Sequential:
     """mel -> ConvStack -> BiLSTM -> linear 88 (crnn's stacks, and onf's onset stack)."""
-    convs = ConvStack(N_MELS, sizes.cnn_unit, sizes.fc_unit)
-    return nn.Sequential(convs, *lstm_stack(sizes, sizes.fc_unit, learned_inputs=True))
+    return nn.Sequential(convs(sizes), *lstm_stack(sizes, sizes.fc_unit, learned_inputs=True))
 
 
 class TwoStacks(TranscriptionModel):

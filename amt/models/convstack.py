@@ -6,18 +6,15 @@ from torch import nn
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
 
-CONV_DROPOUT = 0.25
-FC_DROPOUT = 0.5
-
 
 def conv_block(in_channels: int, out_channels: int) -> list[nn.Module]:
     """3x3 convolution (same padding), batch norm and ReLU."""
     return [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.BatchNorm2d(out_channels), nn.ReLU()]
 
 
-def pool_block() -> list[nn.Module]:
+def pool_block(dropout: float) -> list[nn.Module]:
     """Halve the frequency axis (never time: one output per frame) and drop out."""
-    return [FrequencyMaxPool(), ByteDropout(CONV_DROPOUT)]
+    return [FrequencyMaxPool(), ByteDropout(dropout)]
 
 
 class ConvStack(nn.Module):
@@ -25,19 +22,22 @@ class ConvStack(nn.Module):
 
     Three 3x3 conv layers (``cnn_unit``, ``cnn_unit``, ``2 * cnn_unit`` channels), each
     with batch norm and ReLU, max-pooling over frequency after the second and third,
-    then a linear layer to ``fc_unit`` with dropout.
+    then a linear layer to ``fc_unit``; dropout after each pooling (``conv_dropout``) and
+    after the linear layer (``fc_dropout``).
     """
 
-    def __init__(self, n_mels: int, cnn_unit: int, fc_unit: int) -> None:
+    def __init__(
+        self, n_mels: int, cnn_unit: int, fc_unit: int, conv_dropout: float, fc_dropout: float
+    ) -> None:
         super().__init__()
         self.cnn = nn.Sequential(
             *conv_block(1, cnn_unit),
             *conv_block(cnn_unit, cnn_unit),
-            *pool_block(),
+            *pool_block(conv_dropout),
             *conv_block(cnn_unit, 2 * cnn_unit),
-            *pool_block(),
+            *pool_block(conv_dropout),
         )
-        self.fc = nn.Sequential(nn.Linear(2 * cnn_unit * (n_mels // 4), fc_unit), ByteDropout(FC_DROPOUT))
+        self.fc = nn.Sequential(nn.Linear(2 * cnn_unit * (n_mels // 4), fc_unit), ByteDropout(fc_dropout))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         maps = self.cnn(features.unsqueeze(1))  # [B, C, T, F]

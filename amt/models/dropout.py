@@ -13,15 +13,19 @@ from torch import nn
 LEVELS = 256  # values of one random byte
 
 
+def is_byte_rate(p: float) -> bool:
+    """Whether ``p`` is a dropout rate ByteDropout can draw: a multiple of 1/256 in [0, 1)."""
+    return 0.0 <= p < 1.0 and p * LEVELS == round(p * LEVELS)
+
+
 class ByteDropout(nn.Module):
     """``nn.Dropout(p)`` for ``p`` a multiple of 1/256, drawing a byte per element."""
 
     def __init__(self, p: float) -> None:
         super().__init__()
-        cut = p * LEVELS
-        if not 0.0 <= p < 1.0 or cut != round(cut):
+        if not is_byte_rate(p):
             raise ValueError(f"ByteDropout: p must be a multiple of 1/{LEVELS} in [0, 1), got {p!r}")
-        self.p, self.cut = p, round(cut)
+        self.p, self.cut = p, round(p * LEVELS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.cut == 0:

@@ -1,18 +1,23 @@
 """The model sizes read from params.yaml's ``models`` section, validated."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from amt.errors import AmtError
+from amt.models.dropout import LEVELS, is_byte_rate
 
-# Switches with a default: params.yaml files written before they existed keep working.
 FLAGS = ("lstm_input_norm", "lstm_skip")
+RATES = ("conv_dropout", "fc_dropout")
 
 
 @dataclass(frozen=True)
 class ModelSizes:
-    """Layer sizes shared by the four architectures (params.yaml holds the homework's)."""
+    """Layer sizes and rates shared by the four architectures (params.yaml: the homework's widths).
+
+    Fields with a default may be absent: params.yaml files and model files written before
+    they existed keep working.
+    """
 
     cnn_unit: int  # ConvStack channels (its third conv layer has twice as many)
     fc_unit: int  # ConvStack output features per frame
@@ -22,6 +27,10 @@ class ModelSizes:
     # The read-out after a BiLSTM on ConvStack features sees them too (see recurrent.BiLSTM).
     # Absent means off: model files saved before the switch existed were built without it.
     lstm_skip: bool = False
+    # ConvStack dropout after each frequency pooling and after its linear layer; absent means
+    # the homework's rates.
+    conv_dropout: float = 0.25
+    fc_dropout: float = 0.5
 
     @classmethod
     def from_mapping(cls, sizes: Mapping[str, Any]) -> "ModelSizes":
@@ -29,7 +38,7 @@ class ModelSizes:
         values = {}
         for field in fields(cls):
             if field.name not in sizes:
-                if field.name in FLAGS:
+                if field.default is not MISSING:
                     continue
                 raise AmtError(f"params.yaml: missing parameter 'models.{field.name}'")
             values[field.name] = check_size(field.name, sizes[field.name])
@@ -37,10 +46,18 @@ class ModelSizes:
 
 
 def check_size(name: str, value: Any) -> Any:
-    """``value`` if it suits size ``name`` (true/false for the FLAGS, else a positive int)."""
+    """``value`` if it suits size ``name``: true/false for the FLAGS, a dropout rate for the
+    RATES, else a positive int."""
     if name in FLAGS:
         if not isinstance(value, bool):
             raise AmtError(f"params.yaml: models.{name} must be true or false, got {value!r}")
+    elif name in RATES:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not is_byte_rate(value):
+            raise AmtError(
+                f"params.yaml: models.{name} must be a multiple of 1/{LEVELS} in [0, 1) "
+                f"(0, 0.125, 0.25, 0.5, ...), got {value!r}"
+            )
+        return float(value)
     elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise AmtError(f"params.yaml: models.{name} must be a positive integer, got {value!r}")
     return value
