@@ -56,6 +56,18 @@ class Group:
         received = [name for name, count in zip(STOP_SIGNALS, total[len(names) :], strict=True) if count > 0]
         return means | {"lr": losses["lr"]}, received[0] if received else None
 
+    @contextlib.contextmanager
+    def all_threads(self) -> Iterator[None]:
+        """Run the leader's solo work (validation) on every process's threads: the others wait
+        in the next collective, which blocks without using a core (onf's validation pass on 2
+        cores: 8 s instead of 13)."""
+        threads = torch.get_num_threads()
+        torch.set_num_threads(threads * self.size)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
+
     def reseed(self, seed: int, step: int) -> None:
         """Rank > 0: dropout draws of its own, fixed by (seed, rank, step) so a resumed run repeats them.
 

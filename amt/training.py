@@ -360,7 +360,8 @@ class Run:
             row = self.progress.close_window()
             mlflow.log_metrics({k: v for k, v in row.items() if k != "step"}, step=step)
         if _due(step, settings.validation_interval):
-            metrics = _validate(self.trainer.final_model, self.cache_dir, self.params, settings.placement)
+            with self.group.all_threads():
+                metrics = _validate(self.trainer.final_model, self.cache_dir, self.params, settings.placement)
             self.progress.validation.append({"step": step, **metrics})
             mlflow.log_metrics(metrics, step=step)
             shown = ", ".join(f"{k.removeprefix('validation_')} {metrics[k]:.3f}" for k in SHOWN_METRICS)

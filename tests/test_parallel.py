@@ -52,3 +52,13 @@ def test_one_process_needs_no_group():
     state = torch.get_rng_state()
     parallel.SINGLE.reseed(0, 5)
     assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_the_leaders_solo_work_borrows_every_processs_threads_and_gives_them_back():
+    threads = torch.get_num_threads()
+    with pytest.raises(KeyError), parallel.Group(0, 3).all_threads():
+        assert torch.get_num_threads() == 3 * threads
+        raise KeyError
+    assert torch.get_num_threads() == threads
+    with parallel.SINGLE.all_threads():
+        assert torch.get_num_threads() == threads
