@@ -8,7 +8,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
-# Plumbing that reads params, reports errors and writes files: it cannot change what a stage computes.
+# Plumbing (package marker, errors, atomic writes, the stage runner): it cannot change what a stage computes.
 PLUMBING = {"amt/__init__.py", "amt/atomic.py", "amt/errors.py", "amt/stage.py"}
 
 
