@@ -10,6 +10,7 @@ import yaml
 from amt.errors import AmtError
 
 PARAMS_FILE = "params.yaml"
+DEFAULT_DATA_WORKERS = 2  # data.workers when params.yaml has none
 _MISSING = object()
 
 
@@ -37,6 +38,20 @@ def get(params: Mapping[str, Any], key: str, default: Any = _MISSING) -> Any:
             raise AmtError(f"params.yaml: missing parameter '{key}'")
         node = node[part]
     return node
+
+
+def is_whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number as YAML gives it: an int and not a bool (YAML's
+    ``true`` is an int to Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def data_workers(params: Mapping[str, Any]) -> int:
+    """``data.workers``, the processes that render and cache pieces: a whole number >= 1."""
+    workers = get(params, "data.workers", DEFAULT_DATA_WORKERS)
+    if not is_whole(workers) or workers < 1:
+        raise AmtError(f"params.yaml: data.workers must be a whole number >= 1, got {workers!r}")
+    return workers
 
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

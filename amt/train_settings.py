@@ -12,7 +12,7 @@ from typing import Any
 from amt.constants import HOP_LENGTH, N_FFT
 from amt.device import Placement, placement
 from amt.errors import AmtError
-from amt.params import get
+from amt.params import get, is_whole
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def _param(
 
 
 def _integer(params: Mapping[str, Any], key: str, low: int, optional: bool = False) -> int | None:
-    return _param(params, key, lambda v: isinstance(v, int) and v >= low, f"an integer >= {low}", optional)
+    return _param(params, key, lambda v: is_whole(v) and v >= low, f"an integer >= {low}", optional)
 
 
 def _sequence_length(params: Mapping[str, Any]) -> int:
@@ -59,7 +59,7 @@ def _processes(params: Mapping[str, Any], where: Placement, batch_size: int) -> 
     if value == "auto":
         cpu = where.device.type == "cpu" and (os.cpu_count() or 1) >= 2
         return 2 if cpu and batch_size % 2 == 0 else 1
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_whole(value) or value < 1:
         raise AmtError(f"params.yaml: train.processes must be auto or an integer >= 1, got {value!r}")
     if value > 1 and where.device.type != "cpu":
         raise AmtError(

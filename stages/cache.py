@@ -2,12 +2,12 @@
 
 from amt.cache import build_cache
 from amt.constants import CACHE_DIR, RAW_DIR
-from amt.params import get
+from amt.params import data_workers
 from amt.stage import run_stage
 
 
 def main(params: dict) -> None:
-    path = build_cache(RAW_DIR, CACHE_DIR, workers=get(params, "data.workers", 2))
+    path = build_cache(RAW_DIR, CACHE_DIR, workers=data_workers(params))
     print(f"cache: wrote {path}")
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from amt.errors import AmtError
 from amt.models.dropout import LEVELS, is_byte_rate
+from amt.params import is_whole
 
 FLAGS = ("lstm_input_norm", "lstm_skip")
 RATES = ("conv_dropout", "fc_dropout")
@@ -58,6 +59,6 @@ def check_size(name: str, value: Any) -> Any:
                 f"(0, 0.125, 0.25, 0.5, ...), got {value!r}"
             )
         return float(value)
-    elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    elif not is_whole(value) or value < 1:
         raise AmtError(f"params.yaml: models.{name} must be a positive integer, got {value!r}")
     return value

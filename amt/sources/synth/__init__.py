@@ -15,11 +15,9 @@ from tqdm import tqdm
 
 from amt.atomic import remove_stale_temps
 from amt.errors import AmtError
-from amt.params import get
+from amt.params import data_workers, get
 from amt.sources.synth.pieces import make
 from amt.sources.synth.plan import plan_pieces
-
-DEFAULT_WORKERS = 2
 
 
 def _settings(params: Mapping[str, Any]) -> tuple[float, bool, int]:
@@ -28,10 +26,7 @@ def _settings(params: Mapping[str, Any]) -> tuple[float, bool, int]:
         raise AmtError(
             f"params.yaml: data.synth.max_seconds must be a number of seconds >= 2, got {max_seconds!r}"
         )
-    workers = get(params, "data.workers", DEFAULT_WORKERS)
-    if not isinstance(workers, int) or workers < 1:
-        raise AmtError(f"params.yaml: data.workers must be a whole number >= 1, got {workers!r}")
-    return float(max_seconds), bool(get(params, "data.synth.acoustics", True)), workers
+    return float(max_seconds), bool(get(params, "data.synth.acoustics", True)), data_workers(params)
 
 
 def _worker_init() -> None:

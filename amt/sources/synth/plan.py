@@ -14,7 +14,7 @@ import numpy as np
 
 from amt.constants import SPLITS
 from amt.errors import AmtError
-from amt.params import get
+from amt.params import get, is_whole
 from amt.sources.synth import corpus, procedural
 from amt.sources.synth.soundfonts import Preset, piano_presets, soundfont_name
 
@@ -43,16 +43,11 @@ class PieceSpec:
         return np.random.default_rng([self.seed, zlib.crc32(self.id.encode()), zlib.crc32(purpose.encode())])
 
 
-def _whole(value: Any) -> bool:
-    """Whether ``value`` is a whole number as YAML gives it (an int, and not a bool)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _counts(params: Mapping[str, Any]) -> dict[str, int]:
     pieces = get(params, "data.synth.pieces")
     counts = {split: pieces.get(split, 0) if isinstance(pieces, Mapping) else None for split in SPLITS}
     for split, count in counts.items():
-        if not _whole(count) or count < 0:
+        if not is_whole(count) or count < 0:
             raise AmtError(
                 f"params.yaml: data.synth.pieces.{split} must be a whole number >= 0, got {count!r}"
             )
@@ -116,7 +111,7 @@ def _shifts(params: Mapping[str, Any], count: int, seed: int) -> list[int]:
     """
     share = _share(params, "data.synth.sample_shift_share", 0.0)
     most = get(params, "data.synth.sample_shift_max", MAX_SHIFT)
-    if not _whole(most) or not 1 <= most <= MAX_SHIFT:
+    if not is_whole(most) or not 1 <= most <= MAX_SHIFT:
         raise AmtError(
             f"params.yaml: data.synth.sample_shift_max must be a whole number of semitones "
             f"from 1 to {MAX_SHIFT}, got {most!r}"
