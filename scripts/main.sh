@@ -5,6 +5,12 @@
 # are. Re-running skips what DVC already has (its run cache restores finished stages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+full=()
+case "${1:-}" in
+    --full) full=(--full) ;;
+    "") ;;
+    *) echo "main: unknown option $1 (usage: main.sh [--full])" >&2; exit 2 ;;
+esac
 bash scripts/setup.sh
 source .venv/bin/activate
 [ -d .git ] || { echo "main: run this from a git clone of amt" >&2; exit 1; }
@@ -19,22 +25,21 @@ timed() {
     echo "$name $((SECONDS - start)) s" | tee -a "$stage_times"
 }
 
-# Steps per model within the 60-minute budget on 2 cores (README, "The main job"): onf, the
-# best model, takes params.yaml's train.steps, the other three enough to rank them. Each
-# count is explicit because `dvc exp run -S` leaves its change in params.yaml for the next run.
-declare -A STEPS=([baseline]=800 [lstm]=1500 [crnn]=800 [onf]=8200)
-# The learning rate decays every DECAY steps: onf's (params.yaml's 1500) keeps its averaged
-# weights learning late in the run; the others decay once, 70% (lstm: half) of the way, as
-# measured best for 1000 (lstm: 2000) steps.
-declare -A DECAY=([baseline]=560 [lstm]=750 [crnn]=560 [onf]=1500)
-
 timed "download+cache" dvc repro cache
+# Steps and learning-rate decay interval per model (amt/sizing.py, README "The main job"):
+# onf, the best model, gets params.yaml's train.steps, the other three enough to rank them;
+# all scaled down together on a machine too slow to train them within the 60-minute budget
+# (--full: never). Each is passed explicitly because `dvc exp run -S` leaves its change in
+# params.yaml for the next run.
+start=$SECONDS
+sizing=$(python scripts/size_main_job.py --elapsed "$SECONDS" "${full[@]}")
+echo "sizing $((SECONDS - start)) s" | tee -a "$stage_times"
 # Each experiment stops at `evaluate`: the report reads every run from the MLflow store, so
-# it is built once, after the last.
-for model in baseline lstm crnn onf; do
-    timed "train+evaluate $model" dvc exp run evaluate -S "model=$model" -S "train.steps=${STEPS[$model]}" \
-        -S "train.lr_decay_steps=${DECAY[$model]}"
-done
+# it is built once, after the last (onf).
+while read -r model steps decay; do
+    timed "train+evaluate $model" dvc exp run evaluate -S "model=$model" -S "train.steps=$steps" \
+        -S "train.lr_decay_steps=$decay" < /dev/null
+done <<< "$sizing"
 
 timed "report" dvc repro report
 

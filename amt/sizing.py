@@ -1,0 +1,131 @@
+"""How many steps the main job gives each model, so that it ends within its budget here.
+
+The steps below were sized by measurement on the development machine (2-core AMD EPYC
+with AVX-512 bf16): the whole job took 51.9 minutes there. A CPU without AVX-512 trains
+in fp32 and several times slower, which would stretch the job to two hours. So before
+training, the main job times a few onf steps here, compares them with the same
+measurement on the sizing machine and, if this machine is slower than the budget allows,
+scales every model's steps and learning-rate decay interval by one factor (the schedule
+keeps its shape). A machine as fast as the sizing one keeps the full steps.
+"""
+
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from amt import atomic
+from amt.dataset import SegmentDataset
+from amt.errors import AmtError
+from amt.models import build_model
+from amt.train_settings import TrainSettings
+from amt.training import Trainer, batches
+
+# model -> (steps, learning-rate decay interval) at full size (README: the main job)
+MAIN_JOB = {"baseline": (800, 560), "lstm": (1500, 750), "crnn": (800, 560), "onf": (8200, 1500)}
+BUDGET_SECONDS = 60 * 60
+MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine
+# The sizing machine (main job at 2000e8c): its four trainings proper at the steps above took
+# 2510 s (800 / 4.52 + 1500 / 25.43 + 800 / 3.15 + 8200 / 4.06 steps/s), the rest of the
+# experiments (evaluation, validation, DVC) and the report 328 s; and one onf step of
+# `seconds_per_step` (batch 8 x 20480 samples, one process, bf16) took 10.24 / 44.7 s
+# (`python -m benchmarks.train`, 2026-11-26).
+SIZED_TRAINING_SECONDS = 2510.0
+SIZED_OTHER_SECONDS = 328.0
+SIZED_SECONDS_PER_STEP = 10.24 / 44.7
+MEASURED_MODEL = "onf"
+MAIN_JOB_FILE = "runs/main_job.json"  # where the main job keeps its sizing (load_or_size)
+SCALE_STEP = 0.05  # scales are whole multiples of this, so re-measuring rarely changes them
+MIN_STEPS = 100
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """The main job's steps on this machine, and why."""
+
+    speed: float  # this machine's training speed relative to the sizing machine's
+    scale: float  # applied to every model's steps and decay interval
+    steps: dict[str, tuple[int, int]]  # model -> (steps, decay interval)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "speed": self.speed,
+            "scale": self.scale,
+            "steps": {m: list(s) for m, s in self.steps.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Sizing":
+        steps = {model: (int(pair[0]), int(pair[1])) for model, pair in data["steps"].items()}
+        return cls(float(data["speed"]), float(data["scale"]), steps)
+
+
+def scale_for(speed: float, elapsed_seconds: float) -> float:
+    """The largest scale (at most 1) at which the rest of the job fits the budget at ``speed``.
+
+    ``elapsed_seconds``: what the job has used so far (setup, corpus, cache).
+    """
+    remaining = BUDGET_SECONDS - MARGIN_SECONDS - elapsed_seconds
+    fits = (remaining * speed - SIZED_OTHER_SECONDS) / SIZED_TRAINING_SECONDS
+    return max(SCALE_STEP, min(1.0, math.floor(fits / SCALE_STEP + 1e-9) * SCALE_STEP))
+
+
+def scaled(scale: float) -> dict[str, tuple[int, int]]:
+    """Every model's (steps, decay interval) times ``scale``; steps in hundreds, as checkpoints come."""
+    return {
+        model: (max(MIN_STEPS, round(steps * scale, -2)), max(1, round(decay * scale)))
+        for model, (steps, decay) in MAIN_JOB.items()
+    }
+
+
+def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: int = 8) -> float:
+    """Median wall time of one onf training step here (params' batch, segment length, precision).
+
+    One process on every thread torch has, after one warm-up step; data loading included.
+    """
+    train = {**params["train"], "steps": steps + 1}
+    settings = TrainSettings.from_params({**params, "model": MEASURED_MODEL, "train": train})
+    dataset = SegmentDataset(
+        cache_dir, "train", settings.sequence_length, settings.seed, (steps + 1) * settings.batch_size
+    )
+    trainer = Trainer(build_model(MEASURED_MODEL, settings.sizes), settings)
+    times = []
+    clock = time.perf_counter()
+    for batch in batches(dataset, settings, 0):
+        trainer.step(batch)
+        times.append(time.perf_counter() - clock)
+        clock = time.perf_counter()
+    return statistics.median(times[1:])
+
+
+def size(seconds: float, elapsed_seconds: float) -> Sizing:
+    """The main job's steps for a machine whose onf step takes ``seconds``."""
+    speed = SIZED_SECONDS_PER_STEP / seconds
+    scale = scale_for(speed, elapsed_seconds)
+    return Sizing(speed, scale, scaled(scale))
+
+
+FULL = Sizing(1.0, 1.0, dict(MAIN_JOB))
+
+
+def load_or_size(
+    path: str | Path, elapsed_seconds: float, measure: Callable[[], float]
+) -> tuple[Sizing, bool]:
+    """The sizing an earlier run saved at ``path``, else a new one from ``measure()`` saved there.
+
+    Kept so that re-running the main job asks DVC for the same experiments (which it
+    then restores instead of training again). Also returns whether it was reused.
+    """
+    path = Path(path)
+    if path.is_file():
+        try:
+            return Sizing.from_json(json.loads(path.read_text())), True
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            raise AmtError(f"{path}: not a sizing amt wrote ({error}); delete it to size again") from error
+    sizing = size(measure(), elapsed_seconds)
+    atomic.write_text(path, json.dumps(sizing.to_json(), indent=1) + "\n")
+    return sizing, False

@@ -1,0 +1,43 @@
+"""Print the main job's steps per model for this machine (amt.sizing): lines of `model steps decay`.
+
+The first run times a few onf steps and keeps the result in runs/main_job.json; later runs
+reuse it (delete the file to size again). --full gives every model its full steps.
+"""
+
+import argparse
+import sys
+
+from amt.constants import CACHE_DIR
+from amt.errors import AmtError
+from amt.params import load_params
+from amt.sizing import FULL, MAIN_JOB_FILE, load_or_size, seconds_per_step
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--elapsed", type=float, default=0.0, help="seconds the main job has run so far")
+    parser.add_argument("--full", action="store_true", help="full steps, whatever this machine's speed")
+    args = parser.parse_args()
+    try:
+        if args.full:
+            sizing, why = FULL, "full steps (--full)"
+        else:
+            sizing, reused = load_or_size(
+                MAIN_JOB_FILE, args.elapsed, lambda: seconds_per_step(load_params(), CACHE_DIR)
+            )
+            why = f"{'kept in' if reused else 'measured, kept in'} {MAIN_JOB_FILE}"
+    except AmtError as error:
+        print(f"main: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"main: this machine trains at {sizing.speed:.2f}x the speed the steps were sized on; "
+        f"steps x {sizing.scale:.2f} ({why})",
+        file=sys.stderr,
+    )
+    for model, (steps, decay) in sizing.steps.items():
+        print(model, steps, decay)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+import json
+import math
+
+import pytest
+
+from amt import sizing
+from amt.cache import build_cache
+from amt.errors import AmtError
+from amt.params import load_params
+from amt.sizing import (
+    BUDGET_SECONDS,
+    FULL,
+    MAIN_JOB,
+    MARGIN_SECONDS,
+    SIZED_OTHER_SECONDS,
+    SIZED_TRAINING_SECONDS,
+    Sizing,
+    load_or_size,
+    scale_for,
+    scaled,
+    seconds_per_step,
+    size,
+)
+
+
+def job_seconds(speed: float, scale: float, elapsed: float) -> float:
+    """What the job takes in all at ``speed`` and ``scale``, by the sizing's own model."""
+    return elapsed + (SIZED_OTHER_SECONDS + SIZED_TRAINING_SECONDS * scale) / speed
+
+
+def test_a_machine_as_fast_as_the_sizing_one_keeps_the_full_steps():
+    assert scale_for(1.0, 270) == 1.0
+    assert scale_for(3.0, 270) == 1.0  # a GPU is never asked for more than the full steps
+
+
+@pytest.mark.parametrize("speed", [0.9, 0.8, 0.6, 0.4, 0.3])
+def test_a_slower_machine_gets_the_largest_scale_that_fits(speed):
+    scale = scale_for(speed, 480)
+    assert scale < 1.0
+    assert job_seconds(speed, scale, 480) <= BUDGET_SECONDS - MARGIN_SECONDS
+    assert job_seconds(speed, scale + sizing.SCALE_STEP, 480) > BUDGET_SECONDS - MARGIN_SECONDS
+    assert math.isclose(scale / sizing.SCALE_STEP, round(scale / sizing.SCALE_STEP))
+
+
+def test_time_already_spent_lowers_the_scale_and_the_floor_holds():
+    assert scale_for(0.5, 900) < scale_for(0.5, 300)
+    assert scale_for(0.01, 300) == sizing.SCALE_STEP
+
+
+def test_scaled_steps_keep_hundreds_and_the_schedule_shape():
+    assert scaled(1.0) == MAIN_JOB
+    half = scaled(0.5)
+    assert half["onf"] == (4100, 750) and half["baseline"] == (400, 280)
+    assert all(steps % 100 == 0 and steps >= sizing.MIN_STEPS for steps, _ in scaled(0.05).values())
+    assert list(half) == ["baseline", "lstm", "crnn", "onf"]  # onf last: the workspace ends on it
+
+
+def test_size_compares_with_the_sizing_machine():
+    assert size(sizing.SIZED_SECONDS_PER_STEP, 270).steps == MAIN_JOB
+    slow = size(sizing.SIZED_SECONDS_PER_STEP * 2.5, 480)
+    assert math.isclose(slow.speed, 0.4) and slow.scale == scale_for(0.4, 480)
+
+
+def test_the_sizing_is_measured_once_and_kept(tmp_path):
+    calls = []
+
+    def measure():
+        calls.append(1)
+        return sizing.SIZED_SECONDS_PER_STEP * 2
+
+    path = tmp_path / "runs" / "main_job.json"
+    first, reused = load_or_size(path, 300, measure)
+    assert not reused and first.scale < 1 and json.loads(path.read_text())["scale"] == first.scale
+    again, reused = load_or_size(path, 900, measure)
+    assert reused and again == first and calls == [1]
+
+
+def test_a_damaged_sizing_file_names_itself(tmp_path):
+    path = tmp_path / "main_job.json"
+    path.write_text('{"speed": 1')
+    with pytest.raises(AmtError, match="main_job.json.*delete it"):
+        load_or_size(path, 0, lambda: 1.0)
+
+
+def test_full_is_the_table():
+    assert Sizing(1.0, 1.0, MAIN_JOB) == FULL
+    assert Sizing.from_json(json.loads(json.dumps(FULL.to_json()))) == FULL
+
+
+def test_seconds_per_step_times_real_onf_steps(raw_layout, tmp_path):
+    cache = tmp_path / "cache"
+    build_cache(raw_layout, cache, workers=1)
+    params = load_params()
+    params["train"] = {**params["train"], "sequence_length": 10240, "batch_size": 2, "device": "cpu"}
+    seconds = seconds_per_step(params, cache, steps=2)
+    assert 0 < seconds < 60
