@@ -41,6 +41,7 @@ MEASURED_MODEL = "onf"
 MAIN_JOB_FILE = "runs/main_job.json"  # where the main job keeps its sizing (load_or_size)
 SCALE_STEP = 0.05  # scales are whole multiples of this, so re-measuring rarely changes them
 MIN_STEPS = 100
+WARMUP_STEPS = 3
 
 
 @dataclass(frozen=True)
@@ -77,20 +78,22 @@ def scale_for(speed: float, elapsed_seconds: float) -> float:
 def scaled(scale: float) -> dict[str, tuple[int, int]]:
     """Every model's (steps, decay interval) times ``scale``; steps in hundreds, as checkpoints come."""
     return {
-        model: (max(MIN_STEPS, round(steps * scale, -2)), max(1, round(decay * scale)))
+        model: (max(MIN_STEPS, int(round(steps * scale, -2))), max(1, round(decay * scale)))
         for model, (steps, decay) in MAIN_JOB.items()
     }
 
 
-def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: int = 8) -> float:
+def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: int = 20) -> float:
     """Median wall time of one onf training step here (params' batch, segment length, precision).
 
-    One process on every thread torch has, after one warm-up step; data loading included.
+    One process on every thread torch has, after WARMUP_STEPS (the first steps of a new
+    process run slower); data loading included.
     """
-    train = {**params["train"], "steps": steps + 1}
+    total = steps + WARMUP_STEPS
+    train = {**params["train"], "steps": total}
     settings = TrainSettings.from_params({**params, "model": MEASURED_MODEL, "train": train})
     dataset = SegmentDataset(
-        cache_dir, "train", settings.sequence_length, settings.seed, (steps + 1) * settings.batch_size
+        cache_dir, "train", settings.sequence_length, settings.seed, total * settings.batch_size
     )
     trainer = Trainer(build_model(MEASURED_MODEL, settings.sizes), settings)
     times = []
@@ -99,7 +102,7 @@ def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: in
         trainer.step(batch)
         times.append(time.perf_counter() - clock)
         clock = time.perf_counter()
-    return statistics.median(times[1:])
+    return statistics.median(times[WARMUP_STEPS:])
 
 
 def size(seconds: float, elapsed_seconds: float) -> Sizing:

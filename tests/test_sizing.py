@@ -51,7 +51,10 @@ def test_scaled_steps_keep_hundreds_and_the_schedule_shape():
     assert scaled(1.0) == MAIN_JOB
     half = scaled(0.5)
     assert half["onf"] == (4100, 750) and half["baseline"] == (400, 280)
-    assert all(steps % 100 == 0 and steps >= sizing.MIN_STEPS for steps, _ in scaled(0.05).values())
+    for scale in (0.05, 0.25, 0.35, 0.5):
+        for steps, decay in scaled(scale).values():
+            assert type(steps) is int and type(decay) is int  # params must stay whole numbers
+            assert steps % 100 == 0 and steps >= sizing.MIN_STEPS
     assert list(half) == ["baseline", "lstm", "crnn", "onf"]  # onf last: the workspace ends on it
 
 
