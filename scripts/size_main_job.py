@@ -20,20 +20,19 @@ def main() -> int:
     args = parser.parse_args()
     try:
         if args.full:
-            sizing, why = FULL, "full steps (--full)"
+            sizing, report = FULL, "full steps (--full; this machine's speed not measured)"
         else:
             sizing, reused = load_or_size(
                 MAIN_JOB_FILE, args.elapsed, lambda: seconds_per_step(load_params(), CACHE_DIR)
             )
-            why = f"{'kept in' if reused else 'measured, kept in'} {MAIN_JOB_FILE}"
+            report = (
+                f"this machine trains at {sizing.speed:.2f}x the speed the steps were sized on; "
+                f"steps x {sizing.scale:.2f} ({'kept in' if reused else 'measured, kept in'} {MAIN_JOB_FILE})"
+            )
     except AmtError as error:
         print(f"main: {error}", file=sys.stderr)
         return 1
-    print(
-        f"main: this machine trains at {sizing.speed:.2f}x the speed the steps were sized on; "
-        f"steps x {sizing.scale:.2f} ({why})",
-        file=sys.stderr,
-    )
+    print(f"main: {report}", file=sys.stderr)
     for model, (steps, decay) in sizing.steps.items():
         print(model, steps, decay)
     return 0
