@@ -19,11 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from amt import atomic
-from amt.dataset import SegmentDataset
 from amt.errors import AmtError
-from amt.models import build_model
-from amt.train_settings import TrainSettings
-from amt.training import Trainer, batches
+from amt.training import step_loop
 
 # model -> (steps, learning-rate decay interval) at full size (README: the main job)
 MAIN_JOB = {"baseline": (800, 560), "lstm": (1500, 750), "crnn": (800, 560), "onf": (8200, 1500)}
@@ -89,16 +86,10 @@ def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: in
     One process on every thread torch has, after WARMUP_STEPS (the first steps of a new
     process run slower); data loading included.
     """
-    total = steps + WARMUP_STEPS
-    train = {**params["train"], "steps": total}
-    settings = TrainSettings.from_params({**params, "model": MEASURED_MODEL, "train": train})
-    dataset = SegmentDataset(
-        cache_dir, "train", settings.sequence_length, settings.seed, total * settings.batch_size
-    )
-    trainer = Trainer(build_model(MEASURED_MODEL, settings.sizes), settings)
+    trainer, loader = step_loop({**params, "model": MEASURED_MODEL}, cache_dir, steps + WARMUP_STEPS)
     times = []
     clock = time.perf_counter()
-    for batch in batches(dataset, settings, 0):
+    for batch in loader:
         trainer.step(batch)
         times.append(time.perf_counter() - clock)
         clock = time.perf_counter()

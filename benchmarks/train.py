@@ -24,14 +24,13 @@ from torch.utils.data import DataLoader, Dataset
 from amt.audio import from_int16
 from amt.cache import build_cache, pieces
 from amt.constants import CACHE_DIR, HOP_LENGTH, SAMPLE_RATE
-from amt.dataset import SegmentDataset
 from amt.metadata import write_metadata
 from amt.models import MODELS, build_model
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
 from amt.params import load_params
 from amt.train_settings import TrainSettings
-from amt.training import OUTPUTS, Trainer, batches
+from amt.training import OUTPUTS, step_loop
 from tests.conftest import write_piece
 
 WARMUP_STEPS = 1
@@ -92,8 +91,8 @@ def seconds_per_step(loops: dict[str, tuple[Callable, Iterable]], steps: int) ->
     return {name: float(np.median(values)) for name, values in times.items()}
 
 
-def settings_for(params: dict, model: str, precision: str, steps: int) -> TrainSettings:
-    train = params["train"] | {"steps": steps + WARMUP_STEPS, "precision": precision, "device": "cpu"}
+def settings_for(params: dict, model: str, steps: int) -> TrainSettings:
+    train = params["train"] | {"steps": steps + WARMUP_STEPS, "precision": "fp32", "device": "cpu"}
     return TrainSettings.from_params(params | {"model": model, "train": train})
 
 
@@ -112,17 +111,16 @@ def amt_loop(
     params: dict, cache_dir: Path, model: str, precision: str, steps: int, own_layers: bool = True
 ) -> tuple:
     """amt's step and batches at ``precision`` (with torch's dropout and pooling if not ``own_layers``)."""
-    settings = settings_for(params, model, precision, steps)
-    size = (steps + WARMUP_STEPS) * settings.batch_size
-    dataset = SegmentDataset(cache_dir, "train", settings.sequence_length, settings.seed, size)
-    network = build_model(model, settings.sizes)
-    trainer = Trainer(network if own_layers else torch_layers(network), settings)
-    return trainer.step, batches(dataset, settings, 0)
+    train = params["train"] | {"precision": precision, "device": "cpu"}
+    trainer, loader = step_loop(params | {"model": model, "train": train}, cache_dir, steps + WARMUP_STEPS)
+    if not own_layers:
+        torch_layers(trainer.model)
+    return trainer.step, loader
 
 
 def naive_loop(params: dict, cache_dir: Path, model: str, steps: int) -> tuple:
     """The homework-style step and batches (Adam, fp32, clipping after the step)."""
-    settings = settings_for(params, model, "fp32", steps)
+    settings = settings_for(params, model, steps)
     dataset = InMemorySegments(
         cache_dir, settings.sequence_length, (steps + WARMUP_STEPS) * settings.batch_size
     )
