@@ -1,7 +1,8 @@
 """amt's CPU-friendly dropout and frequency pooling against torch's own layers.
 
-First each layer alone, forward and backward on the ConvStack's feature maps (bf16, batch
-8 x 1.28 s at the default sizes); then whole bf16 training steps of each ConvStack model
+First each layer alone, forward and backward on the ConvStack's feature maps (bf16, or
+fp32 on a CPU without bf16 kernels; batch 8 x 1.28 s at the default sizes); then whole
+training steps at that precision of each ConvStack model
 with torch's layers swapped back in against amt's (``benchmarks.train``'s loops, taking
 turns, median). The values and the distribution of the masks are the same either way
 (tests/test_model_layers.py).
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from amt.constants import CACHE_DIR, N_MELS, n_frames
+from amt.device import cpu_supports_bf16
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
 from amt.params import load_params
@@ -29,9 +31,13 @@ from benchmarks.train import amt_loop, generated_cache, seconds_per_step
 LAYER_REPEATS = 20
 
 
+PRECISION = "bf16" if cpu_supports_bf16() else "fp32"  # what amt trains in on this CPU
+DTYPE = {"bf16": torch.bfloat16, "fp32": torch.float32}[PRECISION]
+
+
 def milliseconds(layer: nn.Module, shape: tuple[int, ...]) -> float:
-    """Median forward + backward time of ``layer`` on a random bf16 tensor of ``shape``."""
-    x = torch.randn(shape, dtype=torch.bfloat16).relu().requires_grad_()
+    """Median forward + backward time of ``layer`` on a random tensor of ``shape`` at PRECISION."""
+    x = torch.randn(shape, dtype=DTYPE).relu().requires_grad_()
     times = []
     for _ in range(LAYER_REPEATS + 1):
         start = time.perf_counter()
@@ -47,7 +53,7 @@ def layer_table(batch: int, frames: int, channels: int) -> None:
         ("pool (1, 2)", maps, lambda: nn.MaxPool2d((1, 2)), FrequencyMaxPool),
         ("dropout 0.25", pooled, lambda: nn.Dropout(0.25), lambda: ByteDropout(0.25)),
     ]
-    print(f"one layer, forward + backward, bf16, median of {LAYER_REPEATS} (ms):")
+    print(f"one layer, forward + backward, {PRECISION}, median of {LAYER_REPEATS} (ms):")
     print(f"{'layer':14}{'shape':>22}{'torch':>9}{'amt':>9}")
     for name, shape, theirs, ours in rows:
         torch_ms, amt_ms = milliseconds(theirs().train(), shape), milliseconds(ours().train(), shape)
@@ -61,10 +67,10 @@ def main(steps: int = 20, *models: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         cache_dir = Path(CACHE_DIR) if Path(CACHE_DIR).exists() else generated_cache(Path(scratch))
         threads = torch.get_num_threads()
-        print(f"\nbf16 training steps per second ({steps} steps per loop, {threads} threads):")
+        print(f"\n{PRECISION} training steps per second ({steps} steps per loop, {threads} threads):")
         print(f"{'model':10}{'torch layers':>14}{'amt layers':>12}{'speed-up':>10}")
         for model in models or ("baseline", "crnn", "onf"):
-            loops = {own: amt_loop(params, cache_dir, model, "bf16", steps, own) for own in (False, True)}
+            loops = {own: amt_loop(params, cache_dir, model, PRECISION, steps, own) for own in (False, True)}
             seconds = seconds_per_step(loops, steps)
             theirs, ours = 1 / seconds[False], 1 / seconds[True]
             print(f"{model:10}{theirs:14.2f}{ours:12.2f}{ours / theirs:9.2f}x")
