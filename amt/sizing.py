@@ -18,9 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from torch.utils.data import DataLoader
+
 from amt import atomic
+from amt.dataset import SegmentDataset
 from amt.errors import AmtError
-from amt.training import step_loop
+from amt.models import build_model
+from amt.train_settings import TrainSettings
+from amt.training import Trainer, batches
 
 # model -> (steps, learning-rate decay interval) at full size (README: the main job)
 MAIN_JOB = {"baseline": (800, 560), "lstm": (1500, 750), "crnn": (800, 560), "onf": (8200, 1500)}
@@ -78,6 +83,18 @@ def scaled(scale: float) -> dict[str, tuple[int, int]]:
         model: (max(MIN_STEPS, int(round(steps * scale, -2))), max(1, round(decay * scale)))
         for model, (steps, decay) in MAIN_JOB.items()
     }
+
+
+def step_loop(params: Mapping[str, Any], cache_dir: str | Path, steps: int) -> tuple[Trainer, DataLoader]:
+    """A new Trainer for params' model and settings, and ``steps`` batches of the cache's training split.
+
+    For timing training steps outside a run (here and in benchmarks/): one process, no
+    tracking, checkpoints or output-bias initialisation.
+    """
+    settings = TrainSettings.from_params({**params, "train": {**params["train"], "steps": steps}})
+    size = steps * settings.batch_size
+    dataset = SegmentDataset(cache_dir, "train", settings.sequence_length, settings.seed, size)
+    return Trainer(build_model(settings.model, settings.sizes), settings), batches(dataset, settings, 0)
 
 
 def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: int = 20) -> float:

@@ -291,18 +291,6 @@ def batches(
     )
 
 
-def step_loop(params: Mapping[str, Any], cache_dir: str | Path, steps: int) -> tuple[Trainer, DataLoader]:
-    """A new Trainer for params' model and settings, and ``steps`` batches of the cache's training split.
-
-    For timing training steps outside a run (amt.sizing, benchmarks): one process, no
-    tracking, checkpoints or output-bias initialisation.
-    """
-    settings = TrainSettings.from_params({**params, "train": {**params["train"], "steps": steps}})
-    size = steps * settings.batch_size
-    dataset = SegmentDataset(cache_dir, "train", settings.sequence_length, settings.seed, size)
-    return Trainer(build_model(settings.model, settings.sizes), settings), batches(dataset, settings, 0)
-
-
 def _validate(
     model: TranscriptionModel, cache_dir: str | Path, params: Mapping[str, Any], where: Placement
 ) -> dict[str, float]:

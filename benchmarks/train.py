@@ -31,8 +31,9 @@ from amt.models import MODELS, build_model
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
 from amt.params import load_params
+from amt.sizing import step_loop
 from amt.train_settings import TrainSettings
-from amt.training import OUTPUTS, step_loop
+from amt.training import OUTPUTS
 from tests.conftest import write_piece
 
 WARMUP_STEPS = 1

@@ -1,11 +1,15 @@
 import json
 import math
+from pathlib import Path
 
 import pytest
+import torch
 
 from amt import sizing
 from amt.cache import build_cache
+from amt.dataset import SegmentDataset
 from amt.errors import AmtError
+from amt.models import build_model
 from amt.params import load_params
 from amt.sizing import (
     BUDGET_SECONDS,
@@ -20,7 +24,10 @@ from amt.sizing import (
     scaled,
     seconds_per_step,
     size,
+    step_loop,
 )
+from amt.train_settings import TrainSettings
+from amt.training import batches
 
 
 def job_seconds(speed: float, scale: float, elapsed: float) -> float:
@@ -90,10 +97,31 @@ def test_full_is_the_table():
     assert Sizing.from_json(json.loads(json.dumps(FULL.to_json()))) == FULL
 
 
-def test_seconds_per_step_times_real_onf_steps(raw_layout, tmp_path):
-    cache = tmp_path / "cache"
-    build_cache(raw_layout, cache, workers=1)
-    params = load_params()
+@pytest.fixture
+def cache(raw_layout, tmp_path) -> Path:
+    build_cache(raw_layout, tmp_path / "cache", workers=1)
+    return tmp_path / "cache"
+
+
+def small_params(**top) -> dict:
+    params = load_params() | top
     params["train"] = {**params["train"], "sequence_length": 10240, "batch_size": 2, "device": "cpu"}
-    seconds = seconds_per_step(params, cache, steps=2)
+    return params
+
+
+def test_step_loop_gives_a_new_trainer_and_the_runs_first_batches(cache):
+    params = small_params(model="crnn")
+    trainer, loader = step_loop(params, cache, 3)
+    settings = TrainSettings.from_params(params)
+    run = batches(SegmentDataset(cache, "train", 10240, settings.seed, 2 * settings.steps), settings, 0)
+    assert (trainer.settings.model, trainer.settings.steps) == ("crnn", 3)
+    assert trainer.model.state_dict().keys() == build_model("crnn", settings.sizes).state_dict().keys()
+    assert [batch["audio"].shape for batch in loader] == [torch.Size([2, 10240])] * 3
+    for own, theirs in zip(loader, run, strict=False):
+        assert torch.equal(own["audio"], theirs["audio"])
+    assert math.isfinite(trainer.step(next(iter(loader)))["loss"])
+
+
+def test_seconds_per_step_times_real_onf_steps(cache):
+    seconds = seconds_per_step(small_params(), cache, steps=2)
     assert 0 < seconds < 60

@@ -21,15 +21,7 @@ from amt.errors import AmtError
 from amt.metadata import write_metadata
 from amt.models import build_model
 from amt.train_settings import TrainSettings
-from amt.training import (
-    Trainer,
-    TrainingInterrupted,
-    batches,
-    label_rates,
-    step_loop,
-    train,
-    warmed_up_ema,
-)
+from amt.training import Trainer, TrainingInterrupted, batches, label_rates, train, warmed_up_ema
 from tests.conftest import scale_notes, write_piece
 
 REPO = Path(__file__).resolve().parents[1]
@@ -373,19 +365,6 @@ def test_each_process_takes_its_share_of_every_batch(cache_dir, tracking_uri):
     assert len(whole) == 2 and all(len(share) == 2 for share in shares)
     for step, batch in enumerate(whole):
         assert torch.equal(batch, torch.cat([shares[0][step], shares[1][step]]))
-
-
-def test_step_loop_gives_a_new_trainer_and_the_runs_first_batches(cache_dir, tracking_uri):
-    params = tiny_params(tracking_uri, steps=50) | {"model": "crnn"}
-    trainer, loader = step_loop(params, cache_dir, 3)
-    settings = TrainSettings.from_params(params)
-    run_batches = batches(SegmentDataset(cache_dir, "train", 8192, 0, 150), settings, 0)
-    assert (trainer.settings.model, trainer.settings.steps) == ("crnn", 3)
-    assert trainer.model.state_dict().keys() == build_model("crnn", settings.sizes).state_dict().keys()
-    assert [b["audio"].shape for b in loader] == [torch.Size([2, 8192])] * 3
-    for own, run in zip(loader, run_batches, strict=False):
-        assert torch.equal(own["audio"], run["audio"])
-    assert np.isfinite(trainer.step(next(iter(loader)))["loss"])
 
 
 @pytest.mark.parametrize(("cores", "batch_size", "expected"), [(2, 8, 2), (16, 8, 2), (1, 8, 1), (2, 7, 1)])
