@@ -29,8 +29,6 @@ from amt.params import load_params
 from benchmarks.train import amt_loop, generated_cache, seconds_per_step
 
 LAYER_REPEATS = 20
-
-
 PRECISION = "bf16" if cpu_supports_bf16() else "fp32"  # what amt trains in on this CPU
 DTYPE = {"bf16": torch.bfloat16, "fp32": torch.float32}[PRECISION]
 
