@@ -22,20 +22,20 @@ import torch
 from torch import nn
 
 from amt.constants import CACHE_DIR, N_MELS, n_frames
-from amt.device import cpu_supports_bf16
+from amt.device import placement
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
 from amt.params import load_params
 from benchmarks.train import amt_loop, generated_cache, seconds_per_step
 
 LAYER_REPEATS = 20
-PRECISION = "bf16" if cpu_supports_bf16() else "fp32"  # what amt trains in on this CPU
-DTYPE = {"bf16": torch.bfloat16, "fp32": torch.float32}[PRECISION]
+CPU = placement("cpu")  # what amt trains in on this CPU: bf16 where it has the kernels, else fp32
+PRECISION = CPU.precision
 
 
 def milliseconds(layer: nn.Module, shape: tuple[int, ...]) -> float:
     """Median forward + backward time of ``layer`` on a random tensor of ``shape`` at PRECISION."""
-    x = torch.randn(shape, dtype=DTYPE).relu().requires_grad_()
+    x = torch.randn(shape, dtype=CPU.dtype or torch.float32).relu().requires_grad_()
     times = []
     for _ in range(LAYER_REPEATS + 1):
         start = time.perf_counter()

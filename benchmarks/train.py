@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 from amt.audio import from_int16
 from amt.cache import build_cache, pieces
 from amt.constants import CACHE_DIR, HOP_LENGTH, SAMPLE_RATE
-from amt.device import cpu_supports_bf16
+from amt.device import placement
 from amt.metadata import write_metadata
 from amt.models import MODELS, build_model
 from amt.models.dropout import ByteDropout
@@ -156,7 +156,8 @@ def main(steps: int = 4, *models: str) -> None:
         audio_per_step = train["batch_size"] * train["sequence_length"] / SAMPLE_RATE
         print(f"cache {cache_dir}, batch {train['batch_size']} x {train['sequence_length']} samples")
         print(f"{steps} steps per loop, loops taking turns, median; {torch.get_num_threads()} threads")
-        precisions = ("fp32", "bf16") if cpu_supports_bf16() else ("fp32",)
+        fastest = placement("cpu").precision  # bf16 where the CPU has the kernels, else fp32
+        precisions = tuple(dict.fromkeys(("fp32", fastest)))
         if len(precisions) == 1:
             print("no bf16 column: this CPU has no oneDNN bf16 kernels (amt trains in fp32 here)")
         print("audio seconds per wall second:")
