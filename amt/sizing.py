@@ -1,12 +1,11 @@
 """How many steps the main job gives each model, so that it ends within its budget here.
 
-The steps below were sized by measurement on the development machine (2-core AMD EPYC
-with AVX-512 bf16): the whole job took 51.9 minutes there. A CPU without AVX-512 trains
-in fp32 and several times slower, which would stretch the job to two hours. So before
-training, the main job times a few onf steps here, compares them with the same
-measurement on the sizing machine and, if this machine is slower than the budget allows,
-scales every model's steps and learning-rate decay interval by one factor (the schedule
-keeps its shape). A machine as fast as the sizing one keeps the full steps.
+The steps below were sized by measurement on the sizing machine, a 2-core AMD EPYC
+without AVX-512 (so fp32; README "The main job"). A slower machine would stretch the job
+past its budget, so before training the main job times a few onf steps here, compares
+them with the same measurement on the sizing machine and, if this machine is slower than
+the budget allows, scales every model's steps and learning-rate decay interval by one
+factor (the schedule keeps its shape). A machine as fast or faster keeps the full steps.
 """
 
 import json
@@ -28,17 +27,16 @@ from amt.train_settings import TrainSettings
 from amt.training import Trainer, batches
 
 # model -> (steps, learning-rate decay interval) at full size (README: the main job)
-MAIN_JOB = {"baseline": (800, 560), "lstm": (1500, 750), "crnn": (800, 560), "onf": (8200, 1500)}
+MAIN_JOB = {"baseline": (500, 350), "lstm": (1500, 750), "crnn": (500, 350), "onf": (5000, 900)}
 BUDGET_SECONDS = 60 * 60
 MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine
-# The sizing machine (main job at 2000e8c): its four trainings proper at the steps above took
-# 2510 s (800 / 4.52 + 1500 / 25.43 + 800 / 3.15 + 8200 / 4.06 steps/s), the rest of the
-# experiments (evaluation, validation, DVC) and the report 328 s; and one onf step of
-# `seconds_per_step` (batch 8 x 20480 samples, one process, bf16) took 10.24 / 44.7 s
-# (`python -m benchmarks.train`, 2026-11-26).
-SIZED_TRAINING_SECONDS = 2510.0
-SIZED_OTHER_SECONDS = 328.0
-SIZED_SECONDS_PER_STEP = 10.24 / 44.7
+# The sizing machine, 2026-11-27: its four trainings proper at the steps above take about
+# 2368 s (500 / 2.8 + 1500 / 17 + 500 / 2.8 + 5000 / 2.6 steps/s in two processes), the rest
+# of the experiments (evaluation, validation, DVC) and the report about 470 s; one onf step
+# of `seconds_per_step` (batch 8 x 20480 samples, one process, fp32) took 0.385 s.
+SIZED_TRAINING_SECONDS = 2368.0
+SIZED_OTHER_SECONDS = 470.0
+SIZED_SECONDS_PER_STEP = 0.385
 MEASURED_MODEL = "onf"
 MAIN_JOB_FILE = "runs/main_job.json"  # where the main job keeps its sizing (load_or_size)
 SCALE_STEP = 0.05  # scales are whole multiples of this, so re-measuring rarely changes them

@@ -14,7 +14,7 @@ RATES = ("conv_dropout", "fc_dropout")
 
 @dataclass(frozen=True)
 class ModelSizes:
-    """Layer sizes and rates shared by the four architectures (params.yaml: the homework's widths).
+    """Layer sizes and rates shared by the four architectures (params.yaml: models).
 
     Fields with a default may be absent: params.yaml files and model files written before
     they existed keep working.
