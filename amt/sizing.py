@@ -30,13 +30,13 @@ from amt.training import Trainer, batches
 MAIN_JOB = {"baseline": (500, 350), "lstm": (1500, 750), "crnn": (500, 350), "onf": (5000, 900)}
 BUDGET_SECONDS = 60 * 60
 MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine
-# The sizing machine, 2026-11-27: its four trainings proper at the steps above take about
-# 2368 s (500 / 2.8 + 1500 / 17 + 500 / 2.8 + 5000 / 2.6 steps/s in two processes), the rest
-# of the experiments (evaluation, validation, DVC) and the report about 470 s; one onf step
-# of `seconds_per_step` (batch 8 x 20480 samples, one process, fp32) took 0.385 s.
-SIZED_TRAINING_SECONDS = 2368.0
-SIZED_OTHER_SECONDS = 470.0
-SIZED_SECONDS_PER_STEP = 0.385
+# The sizing machine's main job at d97f2cb (2026-11-27): its four trainings proper at the steps
+# above took 2389 s (500 / 2.74 + 1500 / 13.47 + 500 / 2.68 + 5000 / 2.62 steps/s, two
+# processes), the rest of the experiments (evaluation, validation, DVC) and the report 496 s;
+# its one onf step of `seconds_per_step` (batch 8 x 20480 samples, one process, fp32) 0.356 s.
+SIZED_TRAINING_SECONDS = 2389.0
+SIZED_OTHER_SECONDS = 496.0
+SIZED_SECONDS_PER_STEP = 0.356
 MEASURED_MODEL = "onf"
 MAIN_JOB_FILE = "runs/main_job.json"  # where the main job keeps its sizing (load_or_size)
 SCALE_STEP = 0.05  # scales are whole multiples of this, so re-measuring rarely changes them
