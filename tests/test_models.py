@@ -13,7 +13,7 @@ from amt.notes import make_notes, notes_to_rolls
 
 torch.set_num_threads(2)
 
-DEFAULT_SIZES = {"cnn_unit": 32, "fc_unit": 256, "lstm_units": 88, "lstm_layers": 2}
+DEFAULT_SIZES = {"cnn_unit": 24, "fc_unit": 256, "lstm_units": 88, "lstm_layers": 2}
 SMALL_SIZES = {"cnn_unit": 4, "fc_unit": 32, "lstm_units": 16, "lstm_layers": 1}
 CLIP_NOTES = [(0.1, 0.6, 48, 90), (0.4, 1.2, 60, 70), (0.4, 0.9, 64, 70), (1.0, 1.8, 71, 100)]
 

@@ -100,6 +100,11 @@ def test_a_training_only_soundfont_plays_training_pieces_and_changes_no_other_sp
     assert [replace(spec, preset=None) for spec in extended] == [replace(spec, preset=None) for spec in plain]
 
 
+def test_an_empty_training_only_key_adds_no_soundfont():
+    fonts = {"soundfonts": ["FluidR3_GM", "TimGM6mb"], "heldout_soundfonts": ["TimGM6mb"]}
+    assert plan_pieces(params(**fonts, training_only_soundfonts=None)) == plan_pieces(params(**fonts))
+
+
 def test_a_split_of_zero_pieces_is_planned_empty():
     specs = plan_pieces(params(validation=0))
     assert not [spec for spec in specs if spec.split == "validation"]
@@ -115,6 +120,9 @@ def test_a_split_of_zero_pieces_is_planned_empty():
         ({"soundfonts": ["Steinway"]}, "Steinway"),
         ({"training_only_soundfonts": ["TimGM6mb"]}, "training_only_soundfonts"),
         ({"training_only_soundfonts": ["Steinway"]}, "Steinway"),
+        ({"training_only_soundfonts": "Merlin"}, "training_only_soundfonts must be a list"),
+        ({"soundfonts": []}, "soundfonts names no SoundFont"),
+        ({"soundfonts": None}, "soundfonts names no SoundFont"),
         ({"sample_shift_share": -0.1}, "sample_shift_share"),
         ({"sample_shift_max": 13}, "sample_shift_max"),
         ({"sample_shift_max": 0}, "sample_shift_max"),

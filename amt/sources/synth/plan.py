@@ -5,7 +5,7 @@ it is cheap and every worker can make its piece from its ``PieceSpec`` alone.
 """
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import cycle, islice
 from typing import Any
@@ -61,11 +61,25 @@ def _share(params: Mapping[str, Any], key: str, default: float | None = None) ->
     return float(value)
 
 
+def _names(params: Mapping[str, Any], key: str, default: Sequence[str]) -> list[str]:
+    """The SoundFont names or paths listed at ``key``; an empty key (YAML null) lists none."""
+    value = get(params, key, default)
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
+        raise AmtError(
+            f"params.yaml: {key} must be a list of SoundFont names or .sf2/.sf3 paths, got {value!r}"
+        )
+    return list(value)
+
+
 def _presets(params: Mapping[str, Any]) -> tuple[list[Preset], list[Preset], list[Preset]]:
     """(training presets, held-out presets, training-only presets) of the configured SoundFonts."""
-    names = list(get(params, "data.synth.soundfonts", DEFAULT_SOUNDFONTS))
-    heldout = list(get(params, "data.synth.heldout_soundfonts", []))
-    training_only = list(get(params, "data.synth.training_only_soundfonts", []))
+    names = _names(params, "data.synth.soundfonts", DEFAULT_SOUNDFONTS)
+    if not names:
+        raise AmtError("params.yaml: data.synth.soundfonts names no SoundFont; name at least one")
+    heldout = _names(params, "data.synth.heldout_soundfonts", [])
+    training_only = _names(params, "data.synth.training_only_soundfonts", [])
     unknown = [name for name in heldout if name not in map(soundfont_name, names)]
     if unknown:
         raise AmtError(
