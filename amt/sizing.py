@@ -27,16 +27,17 @@ from amt.train_settings import TrainSettings
 from amt.training import Trainer, batches
 
 # model -> (steps, learning-rate decay interval) at full size (README: the main job)
-MAIN_JOB = {"baseline": (500, 350), "lstm": (1500, 750), "crnn": (500, 350), "onf": (6800, 1224)}
+MAIN_JOB = {"baseline": (500, 332), "lstm": (1400, 712), "crnn": (500, 332), "onf": (6500, 1163)}
 BUDGET_SECONDS = 60 * 60
 MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine
-# Estimates from 24-channel measurements on the sizing machine, to be replaced by its main job's:
-# trainings proper 500 / 3.6 + 1500 / 13.47 + 500 / 3.5 + 6800 / 3.47 steps/s (two processes),
-# the rest of the experiments (evaluation, validation, DVC) and the report 520 s; its one onf
-# step of `seconds_per_step` (batch 8 x 20480 samples, one process, fp32) 0.28 s.
-SIZED_TRAINING_SECONDS = 2353.0
-SIZED_OTHER_SECONDS = 520.0
-SIZED_SECONDS_PER_STEP = 0.28
+# The sizing machine's main job at 64af1af (2026-11-27), which sized itself to the steps above:
+# its four trainings proper took 2357 s (500 / 4.16 + 1400 / 14.28 + 500 / 3.22 + 6500 / 3.28
+# steps/s, two processes), the rest of the experiments (evaluation, validation, DVC) and the
+# report 452 s; its one onf step of `seconds_per_step` (batch 8 x 20480 samples, one process,
+# fp32) 0.305 s.
+SIZED_TRAINING_SECONDS = 2357.0
+SIZED_OTHER_SECONDS = 452.0
+SIZED_SECONDS_PER_STEP = 0.305
 MEASURED_MODEL = "onf"
 MAIN_JOB_FILE = "runs/main_job.json"  # where the main job keeps its sizing (load_or_size)
 SCALE_STEP = 0.05  # scales are whole multiples of this, so re-measuring rarely changes them

@@ -57,7 +57,7 @@ def test_time_already_spent_lowers_the_scale_and_the_floor_holds():
 def test_scaled_steps_keep_hundreds_and_the_schedule_shape():
     assert scaled(1.0) == MAIN_JOB
     part = scaled(0.6)
-    assert part["onf"] == (4100, 734) and part["baseline"] == (300, 210)
+    assert part["onf"] == (3900, 698) and part["baseline"] == (300, 199)
     for scale in (0.05, 0.25, 0.35, 0.5):
         for steps, decay in scaled(scale).values():
             assert type(steps) is int and type(decay) is int  # params must stay whole numbers
