@@ -3,12 +3,17 @@
 Each ``<cache>/<split>/<id>.npz`` holds ``audio`` (int16, 16 kHz mono), the ``frame``,
 ``onset``, ``offset`` and ``velocity`` rolls (uint8, frames x 88, see amt.notes), the
 pedal-extended ``notes`` (float64, N x 4) and the ``sample_rate``/``hop_length`` it was
-made with. ``manifest.json`` lists every piece with its sizes; its hash is the data
+made with. ``manifest.json`` lists every piece with its sizes (the npz's bytes among
+them, so that a truncated file is named before anything reads it); its hash is the data
 fingerprint that tracking records.
 """
 
 import hashlib
 import json
+import os
+import zipfile
+import zlib
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -22,9 +27,11 @@ from amt.constants import HOP_LENGTH, SAMPLE_RATE, n_frames
 from amt.errors import AmtError
 from amt.metadata import read_metadata
 from amt.notes import OFFSET, notes_to_rolls
+from amt.processes import die_with
 from amt.sources.checks import load_pair
 
 MANIFEST_FILE = "manifest.json"
+REBUILD = "rebuild the cache (dvc repro -f cache)"
 
 
 def cache_piece(audio_path: Path, midi_path: Path, out_path: Path) -> dict:
@@ -36,7 +43,12 @@ def cache_piece(audio_path: Path, midi_path: Path, out_path: Path) -> dict:
         np.savez(
             tmp, audio=to_int16(audio), notes=notes, sample_rate=SAMPLE_RATE, hop_length=HOP_LENGTH, **rolls
         )
-    return {"samples": len(audio), "frames": n_frames(len(audio)), "notes": len(notes)}
+    return {
+        "samples": len(audio),
+        "frames": n_frames(len(audio)),
+        "notes": len(notes),
+        "bytes": out_path.stat().st_size,
+    }
 
 
 def _cache_row(job: tuple[Path, dict, Path]) -> dict:
@@ -52,7 +64,9 @@ def build_cache(raw_dir: str | Path, cache_dir: str | Path, workers: int = 2) ->
     raw_dir, cache_dir = Path(raw_dir), Path(cache_dir)
     table = read_metadata(raw_dir)
     jobs = [(raw_dir, row, cache_dir) for row in table.to_dict("records")]
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, workers), initializer=die_with, initargs=(os.getpid(),)
+    ) as pool:
         entries = list(tqdm(pool.map(_cache_row, jobs), total=len(jobs), desc="cache", unit="piece"))
     manifest = {"sample_rate": SAMPLE_RATE, "hop_length": HOP_LENGTH, "pieces": entries}
     path = cache_dir / MANIFEST_FILE
@@ -76,12 +90,36 @@ def read_manifest(cache_dir: str | Path) -> dict:
 
 
 def pieces(cache_dir: str | Path, split: str) -> pd.DataFrame:
-    """Manifest rows of one split (id, file, samples, frames, notes, checksums)."""
+    """Manifest rows of one split (id, file, samples, frames, notes, bytes, checksums), after
+    checking that each file is there at the size the manifest records."""
     table = pd.DataFrame(read_manifest(cache_dir)["pieces"])
     chosen = table[table["split"] == split].reset_index(drop=True)
     if chosen.empty:
         raise AmtError(f"{Path(cache_dir) / MANIFEST_FILE}: the {split} split has no pieces")
+    if "bytes" not in chosen:
+        raise AmtError(f"{Path(cache_dir) / MANIFEST_FILE}: made by an older amt (no file sizes); {REBUILD}")
+    for file, size in zip(chosen["file"], chosen["bytes"], strict=True):
+        _check_size(Path(cache_dir) / file, size)
     return chosen
+
+
+def _check_size(path: Path, size: int) -> None:
+    try:
+        actual = path.stat().st_size
+    except OSError as error:
+        raise AmtError(f"{path}: cache file unreadable ({error.strerror}); {REBUILD}") from None
+    if actual != size:
+        raise AmtError(f"{path}: cache file is damaged ({actual} bytes, the manifest says {size}); {REBUILD}")
+
+
+def read_piece(path: str | Path, names: Iterable[str]) -> dict[str, np.ndarray]:
+    """The arrays ``names`` of a cached piece; a damaged file is an AmtError naming it."""
+    try:
+        with np.load(path) as data:
+            return {name: data[name] for name in names}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise AmtError(f"{path}: cache file is damaged ({reason}); {REBUILD}") from None
 
 
 def fingerprint(cache_dir: str | Path) -> str:

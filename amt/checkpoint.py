@@ -8,6 +8,7 @@ needed to resume. ``load_model`` needs nothing but the file.
 """
 
 import os
+import pickle
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,11 +18,12 @@ import torch
 
 from amt.atomic import atomic_path
 from amt.errors import AmtError
-from amt.models import TranscriptionModel, build_model
+from amt.models import MODELS, TranscriptionModel, build_model
 
 FORMAT = "amt-checkpoint"
 VERSION = 1
 REQUIRED = ("model_config", "model", "step", "params", "run_id")
+UNSAFE_GLOBAL = "Unsupported global"  # torch's safe loader met a Python class or function
 
 
 def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any]) -> None:
@@ -47,7 +49,14 @@ def load_checkpoint(path: str | os.PathLike, expected_model: str | None = None) 
             warnings.simplefilter("ignore")
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch.load raises many types for foreign or corrupt files
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if UNSAFE_GLOBAL in str(error):
+            raise AmtError(
+                f"{path}: holds Python objects beyond weights and plain data, which amt refuses to load "
+                "(loading them could run code); use a model file written by amt's train stage"
+            ) from None
+        # torch's safe loader explains a refusal with advice to load the file unsafely: not repeated
+        unreadable = isinstance(error, pickle.UnpicklingError) or not str(error)
+        reason = type(error).__name__ if unreadable else str(error).splitlines()[0]
         raise AmtError(f"{path}: not an amt checkpoint ({reason}); train one with dvc repro train") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         raise AmtError(
@@ -55,6 +64,7 @@ def load_checkpoint(path: str | os.PathLike, expected_model: str | None = None) 
         )
     if checkpoint.get("version") != VERSION:
         raise AmtError(f"{path}: amt checkpoint version {checkpoint.get('version')}, expected {VERSION}")
+    _check_contents(path, checkpoint)
     name = checkpoint["model_config"]["name"]
     if expected_model is not None and name != expected_model:
         raise AmtError(
@@ -62,6 +72,23 @@ def load_checkpoint(path: str | os.PathLike, expected_model: str | None = None) 
             f"retrain (dvc repro train) or set model: {name}"
         )
     return checkpoint
+
+
+def _check_contents(path: Path, checkpoint: Mapping[str, Any]) -> None:
+    """Refuse, naming the model file, a checkpoint that lacks what loading it needs or whose
+    architecture this version of amt does not have."""
+    missing = [key for key in REQUIRED if key not in checkpoint]
+    if missing:
+        raise AmtError(f"{path}: amt checkpoint lacks {', '.join(missing)}; it is damaged, retrain it")
+    params, config = checkpoint["params"], checkpoint["model_config"]
+    if not isinstance(params, Mapping) or not isinstance(params.get("evaluate"), Mapping):
+        raise AmtError(f"{path}: amt checkpoint holds no evaluate settings in its params; retrain it")
+    name = config.get("name") if isinstance(config, Mapping) else None
+    if name not in MODELS:
+        raise AmtError(
+            f"{path}: holds a model of architecture {name!r}, which this version of amt does not have "
+            f"(it has {', '.join(MODELS)})"
+        )
 
 
 def model_from_checkpoint(

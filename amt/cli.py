@@ -4,30 +4,46 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from amt.constants import SAMPLE_RATE
+from amt.decoding import Thresholds, threshold
 from amt.device import placement
 from amt.errors import AmtError
-from amt.evaluation import Thresholds
-from amt.notes import notes_to_midi
-from amt.transcribe import Transcriber, read_thresholds, transcribe_files
+from amt.transcribe import (
+    Transcriber,
+    check_out_dir,
+    plan_outputs,
+    read_thresholds,
+    resynthesiser,
+    transcribe_files,
+)
 
-PEAK = 0.9  # re-synthesised audio is normalised to this peak
+OUTPUTS_HELP = """\
+For each input, three files go to --out, named after the input's whole file name so that
+inputs differing only in their extension stay apart: take1.flac gives take1.flac.mid (the
+notes), take1.flac.npz (onset and frame probabilities and the notes) and
+take1.flac.resynth.wav (the notes played back by FluidSynth; skipped with --no-wav or when
+FluidSynth is missing). An input is never written over, nor are two inputs of the same
+name from different folders transcribed into one --out. Outputs of an earlier run stop
+the command before any work unless --overwrite or --skip-existing says what to do."""
 
 
-def resynthesise(notes: np.ndarray) -> np.ndarray:
-    """The notes played back with FluidSynth (pretty_midi's bundled General MIDI piano)."""
-    audio = notes_to_midi(notes).fluidsynth(fs=SAMPLE_RATE)
-    peak = np.abs(audio).max() if audio.size else 0.0
-    return audio * (PEAK / peak) if peak > 0 else audio
+def probability(text: str) -> float:
+    """An argparse type: a threshold strictly between 0 and 1."""
+    try:
+        return threshold(float(text), text)
+    except (ValueError, AmtError):
+        message = f"{text!r} is not a number between 0 and 1 (both excluded)"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="amt", description="Automatic piano transcription.")
     commands = main.add_subparsers(dest="command", required=True)
     transcribe = commands.add_parser(
-        "transcribe", help="audio files -> MIDI (.mid), probabilities (.npz) and a re-synthesised .wav"
+        "transcribe",
+        help="audio files -> MIDI (.mid), probabilities (.npz) and a re-synthesised .wav",
+        description="Transcribe piano recordings of any length with a trained model.",
+        epilog=OUTPUTS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     transcribe.add_argument("model", type=Path, help="a model file from the train stage (runs/model.pt)")
     transcribe.add_argument(
@@ -41,23 +57,47 @@ def parser() -> argparse.ArgumentParser:
         help="JSON with onset_threshold and frame_threshold, e.g. the tuned ones in metrics/eval.json "
         "(default: the model's evaluate settings)",
     )
-    transcribe.add_argument("--onset-threshold", type=float, help="overrides --thresholds")
-    transcribe.add_argument("--frame-threshold", type=float, help="overrides --thresholds")
+    transcribe.add_argument("--onset-threshold", type=probability, help="overrides --thresholds")
+    transcribe.add_argument("--frame-threshold", type=probability, help="overrides --thresholds")
+    transcribe.add_argument("--no-wav", action="store_true", help="write no re-synthesised .wav")
+    existing = transcribe.add_mutually_exclusive_group()
+    existing.add_argument(
+        "--overwrite",
+        action="store_const",
+        const="overwrite",
+        dest="existing",
+        help="replace earlier outputs",
+    )
+    existing.add_argument(
+        "--skip-existing",
+        action="store_const",
+        const="skip",
+        dest="existing",
+        help="leave out inputs whose outputs exist",
+    )
+    transcribe.set_defaults(existing="refuse")
     return main
 
 
 def transcribe(args: argparse.Namespace) -> int:
-    where = placement(args.device, "auto")
+    check_out_dir(args.out)
+    plan = plan_outputs(args.audio, args.out, args.existing)
+    where = placement(args.device, "auto", device_key="--device")
     transcriber = Transcriber.load(args.model, where)
     base = transcriber.thresholds if args.thresholds is None else read_thresholds(args.thresholds)
     transcriber.thresholds = Thresholds(
         args.onset_threshold if args.onset_threshold is not None else base.onset,
         args.frame_threshold if args.frame_threshold is not None else base.frame,
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    failures = transcribe_files(transcriber, args.audio, args.out, resynthesise)
+    render, why_not = (None, "") if args.no_wav else resynthesiser()
+    if why_not:
+        print(f"amt transcribe: writing no .resynth.wav files: {why_not}", file=sys.stderr)
+    skipped = len(args.audio) - len(plan)
+    if skipped:
+        print(f"amt transcribe: skipping {skipped} inputs whose outputs exist (--skip-existing)")
+    failures = transcribe_files(transcriber, plan, render)
     if failures:
-        print(f"amt transcribe: {failures} of {len(args.audio)} files failed", file=sys.stderr)
+        print(f"amt transcribe: {failures} of {len(plan)} files failed", file=sys.stderr)
     return 1 if failures else 0
 
 

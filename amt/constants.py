@@ -21,6 +21,7 @@ SUSTAIN_CC = 64
 SUSTAIN_THRESHOLD = 64
 
 SPLITS = ("train", "validation", "test")
+HEADS = ("onset", "frame")  # the probability rolls every model outputs and decoding reads
 
 
 def n_frames(n_samples: int) -> int:

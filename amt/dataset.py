@@ -11,11 +11,12 @@ import torch
 from torch.utils.data import Dataset
 
 from amt.audio import from_int16
-from amt.cache import pieces
+from amt.cache import pieces, read_piece
 from amt.constants import HOP_LENGTH
 from amt.errors import AmtError
 
 LABELS = ("onset", "offset", "frame")
+ARRAYS = ("audio", *LABELS, "velocity")
 
 
 def _labels(data, start: int, stop: int, frames: int) -> dict[str, torch.Tensor]:
@@ -64,9 +65,9 @@ class SegmentDataset(Dataset):
         first_frame = int(rng.integers(0, last_start + 1))
         start = first_frame * HOP_LENGTH
         frames = self.sequence_length // HOP_LENGTH + 1
-        with np.load(self.cache_dir / row["file"]) as data:
-            audio = from_int16(data["audio"][start : start + self.sequence_length])
-            labels = _labels(data, first_frame, first_frame + frames, frames)
+        data = read_piece(self.cache_dir / row["file"], ARRAYS)
+        audio = from_int16(data["audio"][start : start + self.sequence_length])
+        labels = _labels(data, first_frame, first_frame + frames, frames)
         audio = np.pad(audio, (0, self.sequence_length - len(audio)))
         return {"audio": torch.from_numpy(audio), **labels}
 
@@ -83,8 +84,7 @@ class PieceDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         row = self.table.iloc[index]
-        with np.load(self.cache_dir / row["file"]) as data:
-            audio = from_int16(data["audio"])
-            labels = _labels(data, 0, int(row["frames"]), int(row["frames"]))
-            notes = data["notes"]
-        return {"id": row["id"], "audio": torch.from_numpy(audio), "notes": notes, **labels}
+        data = read_piece(self.cache_dir / row["file"], (*ARRAYS, "notes"))
+        audio = from_int16(data["audio"])
+        labels = _labels(data, 0, int(row["frames"]), int(row["frames"]))
+        return {"id": row["id"], "audio": torch.from_numpy(audio), "notes": data["notes"], **labels}

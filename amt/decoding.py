@@ -1,4 +1,5 @@
-"""Onset and frame probability rolls to a note list, the Onsets and Frames way.
+"""Onset and frame probability rolls to a note list, the Onsets and Frames way, at
+thresholds that are checked here wherever they come from (params, a file, a flag).
 
 A note starts on the rising edge of the thresholded onset roll (consecutive onset
 frames merge into one onset) and lasts while its onset or frame probability stays above
@@ -7,10 +8,16 @@ same pitch starts (a re-strike), or at the end of the roll. Onset and offset tim
 the centres of the start and end frames, which inverts ``amt.notes.notes_to_rolls``.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-from amt.constants import MIN_MIDI, N_KEYS, frame_to_time
-from amt.notes import make_notes
+from amt.constants import HEADS, MIN_MIDI, N_KEYS, frame_to_time
+from amt.errors import AmtError
+from amt.notes import VELOCITY, make_notes
+from amt.velocity import velocities_from_bands
 
 # Decoded notes carry this velocity when no velocity roll is given; `amt transcribe`
 # replaces it with amt.velocity.estimate_velocities.
@@ -45,6 +52,52 @@ def decode_notes(
     return make_notes(
         np.column_stack([frame_to_time(start_frames), frame_to_time(end_frames), keys + MIN_MIDI, velocities])
     )
+
+
+def threshold(value: Any, name: str) -> float:
+    """A decoding threshold: a number strictly between 0 and 1 (NaN and strings are refused).
+
+    ``name`` says where the value came from: a params key, a file's key or a flag.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise AmtError(f"{name} must be a number between 0 and 1 (both excluded), got {value!r}")
+    return float(value)
+
+
+def threshold_grid(values: Any, name: str = "params.yaml: evaluate.threshold_grid") -> list[float]:
+    """The thresholds tried when tuning: a non-empty list of valid thresholds."""
+    if not isinstance(values, list) or not values:
+        raise AmtError(f"{name} must be a non-empty list of numbers between 0 and 1, got {values!r}")
+    return [threshold(value, f"{name} entry") for value in values]
+
+
+@dataclass
+class Thresholds:
+    onset: float
+    frame: float
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, Any], source: str = "params.yaml: evaluate."
+    ) -> "Thresholds":
+        """The ``onset_threshold`` and ``frame_threshold`` of ``settings``, checked; an error
+        names the key after ``source``."""
+        return cls(
+            *(threshold(settings.get(f"{head}_threshold"), f"{source}{head}_threshold") for head in HEADS)
+        )
+
+
+def decoded(probs: Mapping[str, np.ndarray], thresholds: Thresholds) -> np.ndarray:
+    """Notes decoded from onset and frame probabilities at ``thresholds``."""
+    return decode_notes(probs["onset"], probs["frame"], thresholds.onset, thresholds.frame)
+
+
+def notes_from(probs: Mapping[str, np.ndarray], bands: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    """Decoded notes with velocities estimated from the onset strength in the audio's
+    ``amt.velocity.band_power``."""
+    notes = decoded(probs, thresholds)
+    notes[:, VELOCITY] = velocities_from_bands(notes, bands)
+    return notes
 
 
 def _next_stops(stops: np.ndarray, start_frames: np.ndarray, keys: np.ndarray) -> np.ndarray:

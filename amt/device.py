@@ -17,6 +17,7 @@ from amt.errors import AmtError
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+DEVICE_KEY = "params.yaml: train.device"
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,13 @@ def cpu_supports_bf16() -> bool:
     return torch.backends.mkldnn.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto``, ``cpu`` or ``cuda`` as a torch device; CUDA asked for but absent is an AmtError."""
+def resolve_device(name: str, key: str = DEVICE_KEY) -> torch.device:
+    """``auto``, ``cpu`` or ``cuda`` as a torch device; CUDA asked for but absent is an AmtError
+    naming ``key``, where the word came from (a params key or a command-line flag)."""
     if name not in DEVICES:
-        raise AmtError(f"params.yaml: train.device {name!r} is not one of {', '.join(DEVICES)}")
+        raise AmtError(f"{key} {name!r} is not one of {', '.join(DEVICES)}")
     if name == "cuda" and not torch.cuda.is_available():
-        raise AmtError("params.yaml: train.device is cuda but no CUDA GPU is available; use auto or cpu")
+        raise AmtError(f"{key} is cuda but no CUDA GPU is available; use auto or cpu")
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(name)
@@ -76,7 +78,8 @@ def resolve_precision(name: str, device: torch.device) -> torch.dtype | None:
     return DTYPES[name]
 
 
-def placement(device: str = "auto", precision: str = "auto") -> Placement:
-    """Resolve params.yaml's ``train.device`` and ``train.precision`` together."""
-    resolved = resolve_device(device)
+def placement(device: str = "auto", precision: str = "auto", device_key: str = DEVICE_KEY) -> Placement:
+    """Resolve params.yaml's ``train.device`` and ``train.precision`` together; errors about
+    the device name ``device_key``."""
+    resolved = resolve_device(device, device_key)
     return Placement(resolved, resolve_precision(precision, resolved))

@@ -13,21 +13,10 @@ import torch
 from tqdm import tqdm
 
 from amt.dataset import PieceDataset
-from amt.decoding import decode_notes
+from amt.decoding import Thresholds, decoded, notes_from
 from amt.inference import predict
 from amt.metrics import METRIC_NAMES, mean_metrics, note_metrics, piece_frame_metrics, score_piece
-from amt.notes import VELOCITY
-from amt.velocity import estimate_velocities
-
-
-@dataclass
-class Thresholds:
-    onset: float
-    frame: float
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "Thresholds":
-        return cls(float(settings["onset_threshold"]), float(settings["frame_threshold"]))
+from amt.velocity import band_power
 
 
 @dataclass
@@ -45,18 +34,6 @@ class Piece:
 def probabilities(model: torch.nn.Module, audio: np.ndarray, settings: Mapping[str, Any], device) -> dict:
     """Onset and frame probabilities of a whole recording, in overlapping chunks."""
     return predict(model, audio, settings["chunk_seconds"], settings["overlap_seconds"], device)
-
-
-def decoded(probs: Mapping[str, np.ndarray], thresholds: Thresholds) -> np.ndarray:
-    """Notes decoded from onset and frame probabilities at ``thresholds``."""
-    return decode_notes(probs["onset"], probs["frame"], thresholds.onset, thresholds.frame)
-
-
-def notes_from(probs: Mapping[str, np.ndarray], audio: np.ndarray, thresholds: Thresholds) -> np.ndarray:
-    """Decoded notes with velocities estimated from the audio's onset strength."""
-    notes = decoded(probs, thresholds)
-    notes[:, VELOCITY] = estimate_velocities(notes, audio)
-    return notes
 
 
 def transcribe_split(
@@ -89,7 +66,7 @@ def evaluate_split(
     thresholds = thresholds or Thresholds.from_settings(settings)
     pieces = []
     for piece in transcribe_split(model, cache_dir, split, settings, device, max_pieces):
-        piece.notes = notes_from(piece.probs, piece.audio, thresholds)
+        piece.notes = notes_from(piece.probs, band_power(piece.audio), thresholds)
         piece.scores = score_piece(piece.reference, piece.notes, piece.probs["frame"] > thresholds.frame)
         pieces.append(piece)
     table = pd.DataFrame([{"id": p.id, **p.scores} for p in pieces], columns=["id", *METRIC_NAMES])

@@ -18,6 +18,8 @@ from amt.errors import AmtError
 pretty_midi.pretty_midi.MAX_TICK = 10**9
 
 ONSET, OFFSET, PITCH, VELOCITY = range(4)
+HEADER_BYTES = 14  # "MThd", its length, then the format as a big-endian 16-bit number
+SEQUENCES_TYPE = 2
 
 
 def make_notes(rows) -> np.ndarray:
@@ -65,11 +67,25 @@ def apply_sustain(notes: np.ndarray, pedal: list[tuple[float, float]]) -> np.nda
 
 
 def load_midi(path: str | Path) -> pretty_midi.PrettyMIDI:
-    """Parse a MIDI file, or fail with one line naming it."""
+    """Parse a MIDI file, or fail with one line naming it.
+
+    A type-2 file holds independent sequences that each start at time 0; pretty_midi would
+    stack them as if played together, so it is refused.
+    """
     try:
-        return pretty_midi.PrettyMIDI(str(path))
+        with open(path, "rb") as handle:
+            header = handle.read(HEADER_BYTES)
     except FileNotFoundError:
         raise AmtError(f"{path}: MIDI file not found") from None
+    except OSError as error:
+        raise AmtError(f"{path}: cannot read MIDI ({error.strerror})") from None
+    if len(header) == HEADER_BYTES and header[:4] == b"MThd" and header[9] == SEQUENCES_TYPE:
+        raise AmtError(
+            f"{path}: a type-2 MIDI file (independent sequences) cannot be read as one performance; "
+            "save it as type 0 or 1"
+        )
+    try:
+        return pretty_midi.PrettyMIDI(str(path))
     except Exception as error:  # mido and pretty_midi raise many types for corrupt files
         raise AmtError(f"{path}: cannot parse MIDI ({error})") from None
 

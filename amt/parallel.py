@@ -11,12 +11,10 @@ killed outright, the kernel kills its processes too (Linux), so nothing trains o
 """
 
 import contextlib
-import ctypes
 import os
 import pickle
 import queue
 import signal
-import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator
@@ -29,8 +27,9 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from amt.processes import die_with
+
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ def _process(
 ) -> None:
     """One training process: join the group, run ``target``, report how it ended."""
     os.setpgid(0, 0)  # signals reach it through the parent only, and so only once
-    _die_with(parent)
+    die_with(parent)
     torch.set_num_threads(threads)
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=group.rank, world_size=group.size)
     try:
@@ -161,14 +160,6 @@ def _process(
         outcomes.put((group.rank, False, _picklable(error)))
     finally:
         dist.destroy_process_group()
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this process when ``parent`` dies (Linux only)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # it died before the request
-            os._exit(1)
 
 
 def _picklable(error: BaseException) -> BaseException:

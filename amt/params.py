@@ -1,7 +1,8 @@
 """Reading ``params.yaml`` and looking values up with errors that name the key."""
 
 import copy
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,81 @@ from amt.errors import AmtError
 PARAMS_FILE = "params.yaml"
 DEFAULT_DATA_WORKERS = 2  # data.workers when params.yaml has none
 _MISSING = object()
+
+# Every key params.yaml may hold: a section maps to its keys, a leaf is None. A key that
+# is not here (a misspelt ``trian:`` or ``stpes:``) would be silently ignored, so it is
+# refused, with the nearest known key.
+LEAF = None
+KNOWN_KEYS: dict[str, Any] = {
+    "model": LEAF,
+    "data": {
+        "source": LEAF,
+        "seed": LEAF,
+        "workers": LEAF,
+        "synth": {
+            "pieces": {"train": LEAF, "validation": LEAF, "test": LEAF},
+            **dict.fromkeys(
+                [
+                    "max_seconds",
+                    "corpus_share",
+                    "pedal_share",
+                    "soundfonts",
+                    "training_only_soundfonts",
+                    "heldout_soundfonts",
+                    "heldout_share",
+                    "sample_shift_share",
+                    "sample_shift_max",
+                    "acoustics",
+                ]
+            ),
+        },
+        "maestro": dict.fromkeys(("url", "archive", "subset", "max_pieces")),
+        "local": dict.fromkeys(("path", "validation_share", "test_share")),
+    },
+    "models": dict.fromkeys(
+        [
+            "cnn_unit",
+            "fc_unit",
+            "lstm_units",
+            "lstm_layers",
+            "lstm_input_norm",
+            "lstm_skip",
+            "conv_dropout",
+            "fc_dropout",
+        ]
+    ),
+    "train": dict.fromkeys(
+        [
+            "steps",
+            "sequence_length",
+            "batch_size",
+            "learning_rate",
+            "lr_decay_steps",
+            "lr_decay_rate",
+            "weight_decay",
+            "clip_grad_norm",
+            "ema_decay",
+            "validation_interval",
+            "checkpoint_interval",
+            "seed",
+            "precision",
+            "device",
+            "workers",
+            "processes",
+        ]
+    ),
+    "evaluate": dict.fromkeys(
+        [
+            "tune_thresholds",
+            "threshold_grid",
+            "onset_threshold",
+            "frame_threshold",
+            "chunk_seconds",
+            "overlap_seconds",
+        ]
+    ),
+    "tracking": dict.fromkeys(("uri", "experiment")),
+}
 
 
 def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
@@ -25,7 +101,32 @@ def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
         raise AmtError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
     if not isinstance(params, dict):
         raise AmtError(f"{path}: expected a mapping of parameters at the top level")
+    check_known_keys(params, path)
     return params
+
+
+def check_known_keys(
+    params: Mapping[str, Any], path: str | Path = PARAMS_FILE, known: Mapping[str, Any] = KNOWN_KEYS
+) -> None:
+    """Refuse a key that amt does not read, naming it and the nearest key it does."""
+    for dotted, section in _unknown_keys(params, known):
+        leaf = dotted.rsplit(".", 1)[-1]
+        close = difflib.get_close_matches(leaf, list(section), n=1, cutoff=0.6)
+        parent = dotted.rpartition(".")[0]
+        if close:
+            hint = f"did you mean '{parent + '.' if parent else ''}{close[0]}'?"
+        else:
+            hint = f"known here: {', '.join(section)}"
+        raise AmtError(f"{path}: unknown parameter '{dotted}'; {hint}")
+
+
+def _unknown_keys(params: Mapping[str, Any], known: Mapping[str, Any], prefix: str = "") -> Iterator:
+    """(dotted key, the section's known keys) for each key of ``params`` not in ``known``."""
+    for key, value in params.items():
+        if key not in known:
+            yield f"{prefix}{key}", known
+        elif isinstance(known[key], Mapping) and isinstance(value, Mapping):
+            yield from _unknown_keys(value, known[key], f"{prefix}{key}.")
 
 
 def get(params: Mapping[str, Any], key: str, default: Any = _MISSING) -> Any:

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from amt import parallel, tracking
-from amt.cache import fingerprint, pieces
+from amt.cache import fingerprint, pieces, read_piece
 from amt.checkpoint import load_checkpoint, save_checkpoint
 from amt.constants import CACHE_DIR, CHECKPOINT_FILE, MODEL_FILE, SAMPLE_RATE
 from amt.dataset import SegmentDataset
@@ -64,10 +64,10 @@ def label_rates(cache_dir: str | Path) -> dict[str, float]:
     """Share of (frame, key) cells holding an onset / a sounding note in the training split."""
     totals, cells = dict.fromkeys(OUTPUTS, 0), 0
     for file in pieces(cache_dir, "train")["file"]:
-        with np.load(Path(cache_dir) / file) as data:
-            for name in OUTPUTS:
-                totals[name] += int(np.count_nonzero(data[name]))
-            cells += data["frame"].size
+        data = read_piece(Path(cache_dir) / file, OUTPUTS)
+        for name in OUTPUTS:
+            totals[name] += int(np.count_nonzero(data[name]))
+        cells += data["frame"].size
     return {f"{name}_rate": totals[name] / cells for name in OUTPUTS}
 
 

@@ -40,9 +40,14 @@ def estimate_velocities(notes: np.ndarray, audio: np.ndarray) -> np.ndarray:
     ``audio`` is the 16 kHz mono signal the notes were transcribed from. The loudest
     note gets LOUDEST_VELOCITY; the others are placed below it by their onset strength.
     """
+    return velocities_from_bands(notes, band_power(audio) if len(notes) else np.zeros((N_KEYS, 0)))
+
+
+def velocities_from_bands(notes: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """``estimate_velocities`` from the audio's ``band_power``, which a long recording can
+    compute chunk by chunk."""
     if not len(notes):
         return np.zeros(0)
-    bands = _band_power(audio)
     keys = notes[:, PITCH].astype(int) - MIN_MIDI
     onsets = np.array([time_to_frame(onset) for onset in notes[:, ONSET]])
     attack = _frames_at(bands, keys, onsets[:, None] + np.arange(ATTACK_FRAMES)).max(axis=1)
@@ -52,13 +57,14 @@ def estimate_velocities(notes: np.ndarray, audio: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(velocity), 1, LOUDEST_VELOCITY)
 
 
-def _band_power(audio: np.ndarray) -> np.ndarray:
-    """Power [88, T] in each key's harmonic band, one column per frame (amt.constants)."""
+def band_power(audio: np.ndarray) -> np.ndarray:
+    """Power [88, T] (float32) in each key's harmonic band, one column per frame
+    (amt.constants): frame t is the window centred on sample t * HOP_LENGTH."""
     spectrogram = torchaudio.transforms.Spectrogram(
         n_fft=N_FFT, hop_length=HOP_LENGTH, power=2.0, center=True, pad_mode="constant"
     )
     power = spectrogram(torch.from_numpy(np.asarray(audio, np.float32))).numpy()
-    return (_harmonic_comb() @ power).astype(np.float64)
+    return _harmonic_comb() @ power
 
 
 def _harmonic_comb() -> np.ndarray:
@@ -80,5 +86,5 @@ def _harmonic_comb() -> np.ndarray:
 
 def _frames_at(bands: np.ndarray, keys: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """``bands[key, frame]`` for each note's key and frames [N, F]; 0 before the start."""
-    values = bands[keys[:, None], np.clip(frames, 0, bands.shape[1] - 1)]
+    values = bands[keys[:, None], np.clip(frames, 0, bands.shape[1] - 1)].astype(np.float64)
     return np.where(frames < 0, 0.0, values)

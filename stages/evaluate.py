@@ -13,8 +13,9 @@ import mlflow
 from amt import atomic, tracking
 from amt.checkpoint import load_checkpoint, model_from_checkpoint
 from amt.constants import CACHE_DIR, EVAL_DIR, METRICS_DIR, MODEL_FILE
+from amt.decoding import Thresholds, threshold_grid
 from amt.device import placement
-from amt.evaluation import Thresholds, evaluate_split, transcribe_split, tune_thresholds
+from amt.evaluation import evaluate_split, transcribe_split, tune_thresholds
 from amt.notes import notes_to_midi, write_midi
 from amt.params import get
 from amt.stage import run_stage
@@ -25,7 +26,7 @@ def choose_thresholds(model, settings: dict, device) -> Thresholds:
     if not settings.get("tune_thresholds"):
         return Thresholds.from_settings(settings)
     validation = list(transcribe_split(model, CACHE_DIR, "validation", settings, device))
-    thresholds, note_f1 = tune_thresholds(validation, settings["threshold_grid"])
+    thresholds, note_f1 = tune_thresholds(validation, threshold_grid(settings.get("threshold_grid")))
     print(
         f"evaluate: thresholds tuned on validation: onset {thresholds.onset}, frame {thresholds.frame} "
         f"(validation note F1 {note_f1:.3f})"

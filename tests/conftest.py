@@ -9,6 +9,8 @@ from amt.audio import save_flac, sha256
 from amt.constants import SAMPLE_RATE
 from amt.notes import make_notes, notes_to_midi, write_midi
 
+NOBODY = 65534
+
 
 def tone_audio(notes: np.ndarray, seconds: float, seed: int = 0) -> np.ndarray:
     """Decaying harmonic tones for each note, plus faint noise: a stand-in for a piano."""
@@ -65,3 +67,30 @@ def raw_layout(tmp_path: Path) -> Path:
     ]
     write_metadata(raw, rows)
     return raw
+
+
+def as_unprivileged(function, *args) -> str:
+    """The AmtError message of ``function(*args)`` run as a user without privileges (nobody,
+    when the tests run as root, who may read and write anything), or '' if it succeeds."""
+    import multiprocessing
+    import os
+
+    from amt.errors import AmtError
+
+    def child(pipe) -> None:
+        if os.geteuid() == 0:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+        try:
+            function(*args)
+            pipe.send("")
+        except AmtError as error:
+            pipe.send(str(error))
+
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.get_context("fork").Process(target=child, args=(sender,))
+    process.start()
+    message = receiver.recv()
+    process.join()
+    return message

@@ -1,11 +1,19 @@
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
+import psutil
 import pytest
 
 from amt.cache import build_cache, cache_piece, fingerprint, pieces, read_manifest
 from amt.constants import n_frames
+from amt.dataset import PieceDataset, SegmentDataset
 from amt.errors import AmtError
+from amt.training import label_rates
 from tests.conftest import scale_notes, write_piece
 
 
@@ -63,3 +71,76 @@ def test_manifest_with_other_audio_settings_is_rejected(raw_layout, tmp_path):
 def test_missing_cache_says_which_stage_to_run(tmp_path):
     with pytest.raises(AmtError, match="dvc repro cache"):
         pieces(tmp_path, "train")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(path.read_bytes()[: path.stat().st_size // 2]),
+        lambda path: path.write_bytes(b""),
+    ],
+    ids=["truncated", "empty"],
+)
+def test_a_truncated_or_empty_cache_file_is_named_before_it_is_read(raw_layout, tmp_path, damage):
+    build_cache(raw_layout, tmp_path / "cache", workers=1)
+    path = tmp_path / "cache" / "train" / "b.npz"
+    damage(path)
+    message = f"^{path}: cache file is damaged .* rebuild the cache \\(dvc repro -f cache\\)$"
+    with pytest.raises(AmtError, match=message):
+        SegmentDataset(tmp_path / "cache", "train", 2048, seed=0, size=4)
+    with pytest.raises(AmtError, match=message):
+        label_rates(tmp_path / "cache")
+
+
+def test_a_cache_file_damaged_at_its_size_is_named_when_read(raw_layout, tmp_path):
+    build_cache(raw_layout, tmp_path / "cache", workers=1)
+    path = tmp_path / "cache" / "test" / "d.npz"
+    path.write_bytes(b"\0" * path.stat().st_size)
+    with pytest.raises(AmtError, match=f"^{path}: cache file is damaged .*dvc repro -f cache"):
+        PieceDataset(tmp_path / "cache", "test")[0]
+
+
+def test_a_manifest_without_file_sizes_asks_for_a_rebuild(raw_layout, tmp_path):
+    path = build_cache(raw_layout, tmp_path / "cache", workers=1)
+    manifest = json.loads(path.read_text())
+    for entry in manifest["pieces"]:
+        del entry["bytes"]
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(AmtError, match="made by an older amt .*dvc repro -f cache"):
+        pieces(tmp_path / "cache", "train")
+
+
+KILLED_PARENT = """
+import os, sys, time
+import amt.cache as cache
+
+def stuck(job):
+    print(os.getpid(), flush=True)
+    time.sleep(120)
+
+cache._cache_row = stuck
+cache.build_cache(sys.argv[1], sys.argv[2], workers=2)
+"""
+
+
+def test_cache_workers_die_with_a_killed_parent(raw_layout, tmp_path):
+    parent = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PARENT, str(raw_layout), str(tmp_path / "cache")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie awaiting its reaper counts as ended)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -18,7 +18,7 @@ def model_state(name: str = "crnn") -> dict:
         "model_config": model.config,
         "model": model.state_dict(),
         "step": 7,
-        "params": {"model": name},
+        "params": {"model": name, "evaluate": {}},
         "run_id": "abc123",
     }
 
@@ -37,7 +37,7 @@ def test_a_model_file_rebuilds_the_same_model_with_no_other_file(tmp_path):
     assert (checkpoint["step"], checkpoint["run_id"], checkpoint["params"]) == (
         7,
         "abc123",
-        {"model": "crnn"},
+        {"model": "crnn", "evaluate": {}},
     )
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
 
@@ -59,7 +59,7 @@ class Foreign:
             lambda path: torch.save(OrderedDict(weight=torch.zeros(2)), path),
             "not an amt checkpoint \\(written by another program\\)",
         ),
-        (lambda path: torch.save({"net": Foreign()}, path), "not an amt checkpoint \\("),
+        (lambda path: torch.save({"net": Foreign()}, path), "holds Python objects beyond weights"),
         (lambda path: path.write_bytes(b"\x00garbage" * 10), "not an amt checkpoint \\("),
         (lambda path: path.write_bytes(pickle.dumps([1, 2])), "not an amt checkpoint"),
         (lambda path: path.write_bytes(b""), "not an amt checkpoint"),
@@ -69,7 +69,7 @@ def test_files_that_are_not_amt_checkpoints_are_named_in_one_line(tmp_path, cont
     content(tmp_path / "other.pt")
     with pytest.raises(AmtError, match=f"other.pt: {message}") as error:
         load_model(tmp_path / "other.pt")
-    assert "\n" not in str(error.value)
+    assert "\n" not in str(error.value) and "weights_only" not in str(error.value)
 
 
 def test_a_missing_file_says_how_to_make_one(tmp_path):
@@ -88,3 +88,42 @@ def test_an_incomplete_state_is_not_saved(tmp_path):
     with pytest.raises(ValueError, match="lacks run_id"):
         save_checkpoint(tmp_path / "model.pt", {k: v for k, v in model_state().items() if k != "run_id"})
     assert not any(tmp_path.iterdir())
+
+
+def test_unsafe_pickles_are_refused_without_repeating_torchs_advice(tmp_path):
+    torch.save({"net": Foreign()}, tmp_path / "other.pt")
+    with pytest.raises(AmtError) as error:
+        load_model(tmp_path / "other.pt")
+    assert "weights_only" not in str(error.value) and "refuses to load" in str(error.value)
+
+
+def _saved(tmp_path, **changes):
+    path = tmp_path / "model.pt"
+    state = model_state() | changes
+    torch.save({"format": "amt-checkpoint", "version": 1, **state}, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"params": None}, "holds no evaluate settings"),
+        ({"params": {"model": "crnn"}}, "holds no evaluate settings"),
+        (
+            {"model_config": {**model_state()["model_config"], "name": "transformer"}},
+            "architecture 'transformer'",
+        ),
+        ({"model_config": None}, "architecture None"),
+    ],
+)
+def test_an_amt_like_file_that_cannot_be_used_names_the_model_file(tmp_path, changes, message):
+    with pytest.raises(AmtError, match=f"model.pt: .*{message}") as error:
+        load_checkpoint(_saved(tmp_path, **changes))
+    assert "params.yaml" not in str(error.value)
+
+
+def test_an_amt_like_file_without_params_names_what_it_lacks(tmp_path):
+    path = tmp_path / "model.pt"
+    torch.save({"format": "amt-checkpoint", "version": 1, "model": {}, "step": 1, "run_id": None}, path)
+    with pytest.raises(AmtError, match="model.pt: amt checkpoint lacks model_config, params; it is damaged"):
+        load_checkpoint(path)

@@ -3,7 +3,8 @@ from itertools import product
 import numpy as np
 import pytest
 
-from amt.evaluation import Piece, Thresholds, decoded, tune_thresholds
+from amt.decoding import Thresholds, decoded
+from amt.evaluation import Piece, tune_thresholds
 from amt.metrics import mean_metrics, score_piece
 from amt.notes import make_notes, notes_to_rolls
 

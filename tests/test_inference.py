@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -6,7 +8,7 @@ from torch import nn
 
 from amt.constants import HOP_LENGTH, N_FFT, N_KEYS, SAMPLE_RATE, n_frames
 from amt.errors import AmtError
-from amt.inference import plan_chunks, predict
+from amt.inference import audio_chunks, plan_chunks, predict
 
 torch.set_num_threads(1)
 SECONDS_PER_FRAME = HOP_LENGTH / SAMPLE_RATE
@@ -117,3 +119,22 @@ def test_rejects_model_with_wrong_frame_count():
 
     with pytest.raises(ValueError, match="expected"):
         predict(Short(), noise(SAMPLE_RATE), chunk_seconds=1.0, overlap_seconds=0.5)
+
+
+@pytest.mark.parametrize(
+    "samples", [0, 700, N_FFT + 5, 21 * HOP_LENGTH, 22 * HOP_LENGTH - 1, 317 * HOP_LENGTH + 9]
+)
+@pytest.mark.parametrize(("chunk_frames", "overlap_frames"), [(20, 8), (21, 0), (5, 4)])
+def test_chunks_from_a_stream_are_the_plans_with_the_same_audio(samples, chunk_frames, overlap_frames):
+    audio = noise(samples)
+    sizes = np.random.default_rng(samples).integers(1, 3000, 1000)
+    blocks = np.split(audio, np.cumsum(sizes)[np.cumsum(sizes) < samples])
+    streamed = list(audio_chunks(iter(blocks), chunk_frames, overlap_frames))
+    padded = np.pad(audio, (0, max(0, N_FFT - samples)))
+    plan = plan_chunks(n_frames(len(padded)), chunk_frames, overlap_frames)
+    assert [chunk for chunk, _ in streamed][:-1] == plan[:-1]
+    assert streamed[-1][0] == replace(plan[-1], keep_to=n_frames(samples))
+    for chunk, chunk_audio in streamed[:-1]:
+        start = chunk.start * HOP_LENGTH
+        np.testing.assert_array_equal(chunk_audio, padded[start : start + chunk_frames * HOP_LENGTH])
+    np.testing.assert_array_equal(streamed[-1][1], padded[plan[-1].start * HOP_LENGTH :])

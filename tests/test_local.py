@@ -4,6 +4,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import mido
 import numpy as np
 import pandas as pd
 import pytest
@@ -139,6 +140,21 @@ def empty_wav() -> bytes:
     return buffer.getvalue()
 
 
+def type_2_midi() -> bytes:
+    """Two independent sequences, each starting at time 0 (MIDI format 2)."""
+    midi = mido.MidiFile(type=2)
+    for pitch in (60, 64):
+        track = mido.MidiTrack()
+        track += [
+            mido.Message("note_on", note=pitch, velocity=80),
+            mido.Message("note_off", note=pitch, time=480),
+        ]
+        midi.tracks.append(track)
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    return buffer.getvalue()
+
+
 def midi_of(notes) -> bytes:
     buffer = io.BytesIO()
     notes_to_midi(make_notes(notes)).write(buffer)
@@ -156,6 +172,7 @@ def midi_of(notes) -> bytes:
         ({"p1.mid": midi_of([(0.1, 0.5, 12, 80), (0.5, 1.0, 120, 80)])}, "p1.mid", "no piano notes"),
         ({"p1.mid": midi_bytes(last_offset=9.0)}, "p1.wav", "audio lasts 2.0 s"),
         ({"sub/p1.flac": audio_bytes("flac")}, "sub/p1.flac", "duplicate piece id 'p1'"),
+        ({"p1.mid": type_2_midi()}, "p1.mid", "a type-2 MIDI file"),
     ],
 )
 @pytest.mark.parametrize("packed", [False, True], ids=["directory", "zip"])

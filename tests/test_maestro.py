@@ -1,7 +1,9 @@
 """The maestro source end to end, against a small MAESTRO-shaped zip served on 127.0.0.1."""
 
+import contextlib
 import io
 import json
+import socket
 import struct
 import threading
 import zipfile
@@ -293,3 +295,46 @@ def test_unreachable_url_fails_with_one_line_after_retries(tmp_path, serve, payl
     server.server_close()
     with pytest.raises(AmtError, match=r"download failed after 5 attempts .*re-run"):
         maestro.build(params(url), tmp_path / "raw")
+
+
+@pytest.fixture
+def silent_server():
+    """A server that accepts connections and never answers; yields its URL and the connections."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/maestro-v3.0.0.zip", accepted
+    listener.close()
+    for connection in accepted:
+        connection.close()
+
+
+def test_a_server_that_never_answers_is_given_up_on_after_two_silent_attempts(
+    tmp_path, silent_server, monkeypatch, capsys
+):
+    monkeypatch.setattr(remote_zip, "TIMEOUT_S", 0.2)
+    url, accepted = silent_server
+    with pytest.raises(AmtError, match=r"the server sent nothing for 2 x 0.2 s; check the address"):
+        maestro.build(params(url), tmp_path / "raw")
+    assert len(accepted) == 2
+    assert "download: attempt 1 of 5 failed (timed out); retrying in 0 s" in capsys.readouterr().err
+
+
+def test_timeouts_after_progress_are_retried_like_other_failures():
+    received, calls = [0], []
+
+    def trickle() -> str:
+        calls.append(1)
+        if len(calls) < 5:
+            received[0] += 100
+            raise TimeoutError("timed out")
+        return "done"
+
+    assert remote_zip._with_retries("http://x", trickle, progress=lambda: received[0]) == "done"
+    assert len(calls) == 5

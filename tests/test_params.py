@@ -1,7 +1,11 @@
+import re
+from pathlib import Path
+
 import pytest
+import yaml
 
 from amt.errors import AmtError
-from amt.params import DEFAULT_DATA_WORKERS, data_workers, flatten, get, is_whole, load_params
+from amt.params import DEFAULT_DATA_WORKERS, KNOWN_KEYS, data_workers, flatten, get, is_whole, load_params
 
 
 def test_repository_params_load():
@@ -39,3 +43,27 @@ def test_bad_files_are_one_line_errors(tmp_path):
     (tmp_path / "p.yaml").write_text("a: [")
     with pytest.raises(AmtError, match="not valid YAML"):
         load_params(tmp_path / "p.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("trian:\n  steps: 3\n", "unknown parameter 'trian'; did you mean 'train'?"),
+        ("train:\n  stpes: 3\n", "unknown parameter 'train.stpes'; did you mean 'train.steps'?"),
+        (
+            "data:\n  synth:\n    pieces: {tran: 1}\n",
+            "unknown parameter 'data.synth.pieces.tran'; did you mean 'data.synth.pieces.train'?",
+        ),
+        ("zzz: 1\n", "unknown parameter 'zzz'; known here: model, data, models, train, evaluate, tracking"),
+    ],
+)
+def test_unknown_keys_are_refused_with_the_nearest_known_one(tmp_path, text, message):
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    with pytest.raises(AmtError, match=f"^{re.escape(f'{path}: {message}')}$"):
+        load_params(path)
+
+
+def test_every_key_of_the_repository_params_is_known(tmp_path):
+    assert load_params() == yaml.safe_load(Path("params.yaml").read_text())
+    assert set(flatten(load_params())) <= set(flatten(KNOWN_KEYS))

@@ -1,4 +1,7 @@
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pretty_midi
@@ -6,16 +9,22 @@ import pytest
 import soundfile as sf
 import torch
 
+from amt import transcribe as transcribe_module
+from amt.audio import audio_blocks, load_audio
 from amt.checkpoint import save_checkpoint
 from amt.cli import main
+from amt.decoding import Thresholds, notes_from
+from amt.device import placement
 from amt.errors import AmtError
-from amt.evaluation import Thresholds
+from amt.inference import predict
 from amt.models import build_model
 from amt.notes import make_notes
 from amt.params import load_params
-from amt.transcribe import read_thresholds
-from tests.conftest import scale_notes, tone_audio
+from amt.transcribe import Transcriber, check_out_dir, plan_outputs, read_thresholds
+from amt.velocity import band_power
+from tests.conftest import as_unprivileged, scale_notes, tone_audio
 
+IN_RANGE = "must be a number between 0 and 1"
 TINY = {"cnn_unit": 4, "fc_unit": 16, "lstm_units": 8, "lstm_layers": 1}
 
 
@@ -58,13 +67,13 @@ def test_transcribe_writes_midi_probabilities_and_audio(model_file, tmp_path, ca
         )
         == 0
     )
-    for stem in ("take", "mono"):
-        midi = pretty_midi.PrettyMIDI(str(out / f"{stem}.mid"))
-        with np.load(out / f"{stem}.npz") as data:
+    for name in ("take.wav", "mono.ogg"):
+        midi = pretty_midi.PrettyMIDI(str(out / f"{name}.mid"))
+        with np.load(out / f"{name}.npz") as data:
             assert data["onset"].shape == data["frame"].shape == (2.5 * 16000 // 512 + 1, 88)
             assert len(data["notes"]) == len(midi.instruments[0].notes)
-        audio, rate = sf.read(out / f"{stem}.wav")
-        assert rate == 16000 and len(audio) > 0
+        audio, rate = sf.read(out / f"{name}.resynth.wav")
+        assert rate == 16000 and len(audio) > 0 and np.abs(audio).max() > 0.01
     velocities = {note.velocity for note in midi.instruments[0].notes}
     assert velocities and velocities <= set(range(1, 128))
     assert "take.wav: wrote" in capsys.readouterr().out
@@ -98,7 +107,7 @@ def test_bad_files_fail_alone_with_one_line_each(model_file, tmp_path, capsys):
     assert any("silent.wav: audio is silent" in line for line in err)
     assert any("missing.wav: audio file not found" in line for line in err)
     assert "3 of 4 files failed" in err[-1]
-    assert (out / "good.mid").exists() and not (out / "notes.mid").exists()
+    assert (out / "good.flac.mid").exists() and not list(out.glob("notes*"))
 
 
 def test_a_model_file_from_another_program_is_refused(tmp_path, capsys):
@@ -108,20 +117,20 @@ def test_a_model_file_from_another_program_is_refused(tmp_path, capsys):
     assert "other.pt: not an amt checkpoint" in capsys.readouterr().err
 
 
-def _note_count(out, stem: str) -> int:
-    with np.load(out / f"{stem}.npz") as data:
+def _note_count(out, name: str) -> int:
+    with np.load(out / f"{name}.npz") as data:
         return len(data["notes"])
 
 
 def test_thresholds_come_from_a_json_file_unless_given_on_the_command_line(model_file, tmp_path):
     wav = recording(tmp_path, "take.wav")
     strict = tmp_path / "eval.json"
-    strict.write_text(json.dumps({"note_f1": 0.5, "onset_threshold": 1.0, "frame_threshold": 1.0}))
+    strict.write_text(json.dumps({"note_f1": 0.5, "onset_threshold": 0.999, "frame_threshold": 0.999}))
     command = ["transcribe", str(model_file), str(wav), "--thresholds", str(strict)]
     assert main([*command, "--out", str(tmp_path / "strict")]) == 0
-    assert _note_count(tmp_path / "strict", "take") == 0
+    assert _note_count(tmp_path / "strict", "take.wav") == 0
     assert main([*command, "--onset-threshold", "0.01", "--out", str(tmp_path / "loose")]) == 0
-    assert _note_count(tmp_path / "loose", "take") > 0
+    assert _note_count(tmp_path / "loose", "take.wav") > 0
 
 
 @pytest.mark.parametrize(
@@ -130,7 +139,19 @@ def test_thresholds_come_from_a_json_file_unless_given_on_the_command_line(model
         (None, "cannot read thresholds"),
         ("{not json", "not valid JSON"),
         ('{"onset_threshold": 0.3}', "needs numeric onset_threshold and frame_threshold"),
-        ('{"onset_threshold": "high", "frame_threshold": 0.3}', "needs numeric"),
+        (
+            '{"onset_threshold": "high", "frame_threshold": 0.3}',
+            "onset_threshold must be a number between 0 and 1",
+        ),
+        (
+            '{"onset_threshold": 0.3, "frame_threshold": 1.0}',
+            "frame_threshold must be a number between 0 and 1",
+        ),
+        (
+            '{"onset_threshold": NaN, "frame_threshold": 0.3}',
+            "onset_threshold must be a number between 0 and 1",
+        ),
+        ("[0.3, 0.3]", "needs numeric onset_threshold"),
     ],
 )
 def test_a_bad_thresholds_file_is_named(tmp_path, content, message):
@@ -145,3 +166,149 @@ def test_the_evaluate_stage_output_is_a_thresholds_file(tmp_path):
     path = tmp_path / "eval.json"
     path.write_text(json.dumps({"note_f1": 0.8, "onset_threshold": 0.2, "frame_threshold": 0.3}))
     assert read_thresholds(path) == Thresholds(0.2, 0.3)
+
+
+def transcribe(model_file, *args) -> int:
+    return main(["transcribe", str(model_file), *map(str, args)])
+
+
+def test_an_input_is_never_written_over(model_file, tmp_path, capsys):
+    take = recording(tmp_path, "take1.wav")
+    before = take.read_bytes()
+    assert transcribe(model_file, take, "--out", tmp_path) == 0
+    assert take.read_bytes() == before
+    assert {p.name for p in tmp_path.iterdir()} >= {"take1.wav", "take1.wav.mid", "take1.wav.resynth.wav"}
+    # An input named like another input's output is refused before any work.
+    shadow = recording(tmp_path, "a.wav.resynth.wav")
+    first = recording(tmp_path, "a.wav")
+    shadow_bytes = shadow.read_bytes()
+    assert transcribe(model_file, first, shadow, "--out", tmp_path) == 1
+    assert "is an input; amt never writes over an input" in capsys.readouterr().err
+    assert shadow.read_bytes() == shadow_bytes and not (tmp_path / "a.wav.mid").exists()
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("song.v1.flac", "song.v2.ogg"),
+        ("Op. 28 No. 4.flac", "Op. 28 No. 7.flac"),
+        ("take1.flac", "take1.mp3"),
+    ],
+)
+def test_inputs_differing_after_the_last_dot_get_their_own_outputs(tmp_path, names):
+    plan = plan_outputs([tmp_path / name for name in names], tmp_path / "out", "refuse")
+    first, second = plan.values()
+    assert not set(first) & set(second)
+    assert [p.name for p in first] == [f"{names[0]}.mid", f"{names[0]}.npz", f"{names[0]}.resynth.wav"]
+
+
+def test_two_inputs_of_one_name_into_one_folder_are_refused_before_any_work(model_file, tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one, two = recording(tmp_path / "a", "take.wav"), recording(tmp_path / "b", "take.wav")
+    out = tmp_path / "out"
+    assert transcribe(model_file, one, two, "--out", out) == 1
+    assert "would both write" in capsys.readouterr().err
+    assert not list(out.iterdir())
+
+
+def test_outputs_of_an_earlier_run_are_refused_skipped_or_overwritten(model_file, tmp_path, capsys):
+    take, other = recording(tmp_path, "take.wav"), recording(tmp_path, "other.wav")
+    out = tmp_path / "out"
+    assert transcribe(model_file, take, "--out", out, "--no-wav") == 0
+    midi = out / "take.wav.mid"
+    midi.write_bytes(b"marker")
+    capsys.readouterr()
+
+    assert transcribe(model_file, take, other, "--out", out, "--no-wav") == 1
+    assert f"{midi} exists" in capsys.readouterr().err
+    assert midi.read_bytes() == b"marker" and not (out / "other.wav.mid").exists()
+
+    assert transcribe(model_file, take, other, "--out", out, "--no-wav", "--skip-existing") == 0
+    assert "skipping 1 inputs" in capsys.readouterr().out
+    assert midi.read_bytes() == b"marker" and (out / "other.wav.mid").exists()
+
+    assert transcribe(model_file, take, "--out", out, "--no-wav", "--overwrite") == 0
+    assert pretty_midi.PrettyMIDI(str(midi)).instruments
+
+
+def test_without_fluidsynth_midi_and_npz_are_written_and_the_wav_skipped_once(
+    model_file, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(transcribe_module.shutil, "which", lambda name: None)
+    files = [recording(tmp_path, "one.wav"), recording(tmp_path, "two.wav")]
+    out = tmp_path / "out"
+    assert transcribe(model_file, *files, "--out", out) == 0
+    err = capsys.readouterr().err
+    assert err.count("writing no .resynth.wav files: the fluidsynth program is not installed") == 1
+    assert sorted(p.name for p in out.iterdir()) == [
+        "one.wav.mid",
+        "one.wav.npz",
+        "two.wav.mid",
+        "two.wav.npz",
+    ]
+
+
+def test_no_wav_writes_no_wav_and_says_nothing_of_it(model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert transcribe(model_file, recording(tmp_path, "one.wav"), "--out", out, "--no-wav") == 0
+    assert "resynth" not in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["one.wav.mid", "one.wav.npz"]
+
+
+def test_an_out_that_is_a_file_is_one_line_before_any_work(model_file, tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("a user's file")
+    assert transcribe(model_file, recording(tmp_path, "x.wav"), "--out", taken) == 1
+    assert capsys.readouterr().err.strip() == f"amt transcribe: error: --out {taken}: is a file, not a folder"
+    assert taken.read_text() == "a user's file"
+
+
+def test_an_out_folder_without_write_permission_and_an_unreadable_input_are_named():
+    shared = Path(tempfile.mkdtemp())
+    try:
+        shared.chmod(0o755)
+        locked, secret = shared / "locked", shared / "secret.wav"
+        locked.mkdir(mode=0o555)
+        locked.chmod(0o555)
+        sf.write(str(secret), np.zeros(1000), 16000)
+        secret.chmod(0o000)
+        assert (
+            as_unprivileged(check_out_dir, locked)
+            == f"--out {locked}: cannot write there (Permission denied)"
+        )
+        assert as_unprivileged(load_audio, secret) == f"{secret}: cannot open audio file (Permission denied)"
+    finally:
+        shutil.rmtree(shared)
+
+
+@pytest.mark.parametrize("value", ["1.5", "0", "nan", "high", "-0.1"])
+def test_threshold_flags_outside_0_1_are_refused(model_file, tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as exit_info:
+        transcribe(model_file, recording(tmp_path, "x.wav"), "--onset-threshold", value)
+    assert exit_info.value.code == 2
+    assert "--onset-threshold" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_device_cuda_without_a_gpu_names_the_flag(model_file, tmp_path, capsys):
+    assert transcribe(model_file, recording(tmp_path, "x.wav"), "--device", "cuda", "--out", tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "--device is cuda but no CUDA GPU is available" in err and "params.yaml" not in err
+
+
+def test_transcribing_block_by_block_equals_transcribing_the_whole_recording(
+    model_file, tmp_path, monkeypatch
+):
+    checkpoint = torch.load(model_file, weights_only=True)
+    checkpoint["params"]["evaluate"] |= {"chunk_seconds": 1.0, "overlap_seconds": 0.5}
+    torch.save(checkpoint, model_file)
+    path = recording(tmp_path, "take.flac", rate=44100, channels=2)
+    monkeypatch.setattr(transcribe_module, "audio_blocks", lambda p: audio_blocks(p, block_seconds=0.37))
+    transcriber = Transcriber.load(model_file, placement("cpu", "fp32"))
+    probs, notes = transcriber.transcribe(path)
+    audio = load_audio(path)
+    whole = predict(transcriber.model, audio, 1.0, 0.5)
+    for head in ("onset", "frame"):
+        np.testing.assert_allclose(probs[head], whole[head], atol=1e-5)
+    np.testing.assert_array_equal(notes, notes_from(whole, band_power(audio), transcriber.thresholds))

@@ -15,6 +15,7 @@ import contextlib
 import http.client
 import io
 import struct
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +32,8 @@ from amt.errors import AmtError
 
 RETRIES = 5
 BACKOFF_S = 1.0  # doubled after each failed attempt
-TIMEOUT_S = 60.0
+TIMEOUT_S = 30.0  # of silence on a socket, not of a whole transfer
+STALLED_ATTEMPTS = 2
 CHUNK = 1 << 20
 TRANSIENT_HTTP = {408, 429, 500, 502, 503, 504}
 LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., file name length, extra field length
@@ -108,7 +110,7 @@ class RemoteZipStore:
                 if part.stat().st_size < total:
                     raise ConnectionError(f"connection closed at byte {part.stat().st_size} of {total}")
 
-            _with_retries(self.url, attempt)
+            _with_retries(self.url, attempt, progress=lambda: part.stat().st_size)
 
     def _data_offset(self, info: zipfile.ZipInfo) -> int:
         """Where the member's compressed bytes start: after its local header."""
@@ -222,9 +224,15 @@ def _content_length(url: str) -> int:
     return int(length)
 
 
-def _with_retries(url: str, action: Callable[[], T]) -> T:
-    """Run ``action``, retrying transient network failures with exponential backoff."""
-    for attempt in range(RETRIES):
+def _with_retries(url: str, action: Callable[[], T], progress: Callable[[], int] = lambda: 0) -> T:
+    """Run ``action``, retrying transient network failures with exponential backoff.
+
+    Each retry is announced. A server that accepts the connection but sends nothing is
+    given up on after STALLED_ATTEMPTS silent timeouts in a row (``progress``, a count of
+    bytes received so far, tells a slow transfer from a silent one).
+    """
+    stalls, received = 0, progress()
+    for attempt in range(1, RETRIES + 1):
         try:
             return action()
         except urllib.error.HTTPError as error:
@@ -233,9 +241,26 @@ def _with_retries(url: str, action: Callable[[], T]) -> T:
             failure: Exception = error
         except (OSError, http.client.HTTPException) as error:
             failure = error
-        if attempt + 1 < RETRIES:
-            time.sleep(BACKOFF_S * 2**attempt)
+        moved, received = progress() != received, progress()
+        stalls = 0 if moved or not _timed_out(failure) else stalls + 1
+        if stalls >= STALLED_ATTEMPTS:
+            raise AmtError(
+                f"{url}: the server sent nothing for {stalls} x {TIMEOUT_S:g} s; "
+                "check the address and the network, then re-run (it resumes)"
+            )
+        if attempt < RETRIES:
+            wait = BACKOFF_S * 2 ** (attempt - 1)
+            tqdm.write(
+                f"download: attempt {attempt} of {RETRIES} failed ({failure}); retrying in {wait:.0f} s",
+                file=sys.stderr,
+            )
+            time.sleep(wait)
     raise AmtError(
         f"{url}: download failed after {RETRIES} attempts ({failure}); "
         "check the network and re-run (it resumes)"
     )
+
+
+def _timed_out(error: Exception) -> bool:
+    """Whether ``error`` is a socket timeout, bare or wrapped by urllib."""
+    return isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError)
