@@ -22,13 +22,11 @@ RESAMPLE_CONTEXT = 4096  # input samples around each resampled core: more than t
 
 
 def resample(audio: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
-    """Resample mono float audio from ``rate`` to ``target`` Hz with torchaudio, in float32
-    also where the caller runs a model under autocast."""
+    """Resample mono float audio from ``rate`` to ``target`` Hz with torchaudio."""
     if rate == target:
         return audio.astype(np.float32, copy=False)
     tensor = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
-    with torch.autocast("cpu", enabled=False):
-        return AF.resample(tensor, rate, target).numpy()
+    return AF.resample(tensor, rate, target).numpy()
 
 
 class BlockResampler:

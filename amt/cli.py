@@ -7,14 +7,9 @@ from pathlib import Path
 from amt.decoding import Thresholds, threshold
 from amt.device import placement
 from amt.errors import AmtError
-from amt.transcribe import (
-    Transcriber,
-    check_out_dir,
-    plan_outputs,
-    read_thresholds,
-    resynthesiser,
-    transcribe_files,
-)
+from amt.outputs import check_out_dir, plan_outputs
+from amt.resynth import resynthesiser
+from amt.transcribe import Transcriber, read_thresholds, transcribe_files
 
 OUTPUTS_HELP = """\
 For each input, three files go to --out, named after the input's whole file name so that

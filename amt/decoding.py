@@ -39,19 +39,67 @@ def decode_notes(
     within 1..127. Without it every note gets DEFAULT_VELOCITY.
     """
     _check_rolls(onset_prob, frame_prob, velocity)
-    onset = onset_prob > onset_threshold
-    starts = onset & ~np.vstack([np.zeros((1, N_KEYS), bool), onset[:-1]])
-    stops = ~(onset | (frame_prob > frame_threshold)) | starts
-    start_frames, keys = np.nonzero(starts)
-    end_frames = _next_stops(stops, start_frames, keys)
+    decoder = NoteDecoder(onset_threshold, frame_threshold)
+    decoder.push(onset_prob, frame_prob)
+    start_frames, end_frames, keys = decoder.finish()
     if velocity is None:
         velocities = np.full(len(keys), DEFAULT_VELOCITY, np.float64)
     else:
         scaled = np.rint(velocity[start_frames, keys] * MAX_VELOCITY)
         velocities = np.clip(scaled, 1, MAX_VELOCITY)
+    return frames_to_notes(start_frames, end_frames, keys, velocities)
+
+
+def frames_to_notes(
+    start_frames: np.ndarray, end_frames: np.ndarray, keys: np.ndarray, velocities: np.ndarray
+) -> np.ndarray:
+    """A note array from start and end frames, key indices (0..87) and velocities."""
     return make_notes(
         np.column_stack([frame_to_time(start_frames), frame_to_time(end_frames), keys + MIN_MIDI, velocities])
     )
+
+
+class NoteDecoder:
+    """``decode_notes`` over consecutive blocks of the rolls: it holds only the notes that
+    are still sounding, so a recording of any length decodes as its probabilities arrive."""
+
+    def __init__(self, onset_threshold: float, frame_threshold: float):
+        self.onset_threshold, self.frame_threshold = onset_threshold, frame_threshold
+        self.frames = 0  # consumed so far
+        self.last_onset = np.zeros(N_KEYS, bool)
+        self.sounding = np.full(N_KEYS, -1)  # start frame of the note sounding in each key, or -1
+        self.ended: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def push(self, onset_prob: np.ndarray, frame_prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Decode the next [n, 88] block; return the (frame, key) of every onset in it."""
+        onset = onset_prob > self.onset_threshold
+        starts = onset & ~np.vstack([self.last_onset[None], onset[:-1]])
+        stops = ~(onset | (frame_prob > self.frame_threshold)) | starts
+        held = np.flatnonzero(self.sounding >= 0)
+        self._end(self.sounding[held], held, _next_stops(stops, np.full(len(held), -1), held), len(onset))
+        start_frames, keys = np.nonzero(starts)
+        start_frames = start_frames + self.frames
+        self._end(start_frames, keys, _next_stops(stops, start_frames - self.frames, keys), len(onset))
+        self.frames += len(onset)
+        if len(onset):
+            self.last_onset = onset[-1]
+        return start_frames, keys
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Start frames, end frames and keys of every note, ordered by start then key; notes
+        still sounding end with the rolls."""
+        held = np.flatnonzero(self.sounding >= 0)
+        self.ended.append((self.sounding[held], np.full(len(held), self.frames), held))
+        starts, ends, keys = (np.concatenate(parts).astype(int) for parts in zip(*self.ended, strict=True))
+        order = np.lexsort((keys, starts))
+        return starts[order], ends[order], keys[order]
+
+    def _end(self, start_frames: np.ndarray, keys: np.ndarray, stops: np.ndarray, length: int) -> None:
+        """Keep notes whose stop (``stops``, in this block) came as ended; the others sound on."""
+        done = stops < length
+        self.ended.append((start_frames[done], stops[done] + self.frames, keys[done]))
+        self.sounding[keys[done]] = -1
+        self.sounding[keys[~done]] = start_frames[~done]  # at most one per key: a later onset is a stop
 
 
 def threshold(value: Any, name: str) -> float:

@@ -8,8 +8,9 @@ their outer edges, which are the piece's own. Chunks are cut from a stream of au
 blocks, so a recording of any length is transcribed holding about one chunk of audio.
 """
 
+import contextlib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -91,19 +92,21 @@ def predict_chunks(
     chunks: Iterable[tuple[Chunk, np.ndarray]],
     device: str | torch.device = "cpu",
     batch_size: int = 1,
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> Iterator[tuple[Chunk, np.ndarray, dict[str, np.ndarray]]]:
     """For each chunk: the chunk, its audio and the sigmoid onset and frame probabilities
     of its kept frames ([keep_to - keep_from, 88] float32).
 
     ``model`` maps audio [B, N] to {"onset", "frame"} logits [B, N // HOP_LENGTH + 1, 88];
     it is moved to ``device`` and put in eval mode. Up to ``batch_size`` chunks of equal
-    length run together. Callers may wrap the iteration in ``torch.autocast``: outputs are
-    converted to float32.
+    length run together, each forward pass inside ``autocast()`` (e.g. a
+    ``Placement.autocast``; callers may also wrap the whole iteration in ``torch.autocast``);
+    outputs are converted to float32.
     """
     model = model.to(device).eval()
     for batch in _batches(chunks, batch_size):
         audio = torch.stack([torch.from_numpy(np.asarray(samples, np.float32)) for _, samples in batch])
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast():
             outputs = model(audio.to(device))
         probs = {head: _probabilities(outputs[head], audio.shape[1]) for head in HEADS}
         for row, (chunk, samples) in enumerate(batch):

@@ -44,17 +44,66 @@ def estimate_velocities(notes: np.ndarray, audio: np.ndarray) -> np.ndarray:
 
 
 def velocities_from_bands(notes: np.ndarray, bands: np.ndarray) -> np.ndarray:
-    """``estimate_velocities`` from the audio's ``band_power``, which a long recording can
-    compute chunk by chunk."""
+    """``estimate_velocities`` from the audio's ``band_power``."""
     if not len(notes):
         return np.zeros(0)
     keys = notes[:, PITCH].astype(int) - MIN_MIDI
     onsets = np.array([time_to_frame(onset) for onset in notes[:, ONSET]])
-    attack = _frames_at(bands, keys, onsets[:, None] + np.arange(ATTACK_FRAMES)).max(axis=1)
-    before = _frames_at(bands, keys, onsets[:, None] + np.array(BEFORE_FRAMES)).min(axis=1)
-    strength_db = 10 * np.log10(np.maximum(np.maximum(attack - before, MIN_RISE * attack), FLOOR_POWER))
+    return velocities_from_strengths(onset_strengths(bands, keys, onsets))
+
+
+def onset_strengths(bands: np.ndarray, keys: np.ndarray, onsets: np.ndarray, first: int = 0) -> np.ndarray:
+    """Strength in dB of each onset (frame ``onsets``, key index ``keys``) in ``bands``, whose
+    column 0 is frame ``first``; frames before 0 hold silence, frames past its end repeat it."""
+    attack = _frames_at(bands, keys, onsets[:, None] + np.arange(ATTACK_FRAMES) - first, first).max(axis=1)
+    before = _frames_at(bands, keys, onsets[:, None] + np.array(BEFORE_FRAMES) - first, first).min(axis=1)
+    return 10 * np.log10(np.maximum(np.maximum(attack - before, MIN_RISE * attack), FLOOR_POWER))
+
+
+def velocities_from_strengths(strength_db: np.ndarray) -> np.ndarray:
+    """MIDI velocities: the strongest onset gets LOUDEST_VELOCITY, the others DB_PER_VELOCITY
+    dB per step below it."""
+    if not len(strength_db):
+        return np.zeros(0)
     velocity = LOUDEST_VELOCITY + (strength_db - strength_db.max()) / DB_PER_VELOCITY
     return np.clip(np.rint(velocity), 1, LOUDEST_VELOCITY)
+
+
+class OnsetStrengths:
+    """``onset_strengths`` of onsets found while the band power arrives block by block; it
+    holds only the frames that onsets still waiting for their attack need."""
+
+    def __init__(self) -> None:
+        self.bands = np.zeros((N_KEYS, 0), np.float32)
+        self.first = 0  # frame of self.bands' first column
+        self.waiting = (np.zeros(0, int), np.zeros(0, int))  # frames and keys
+        self.found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def push(self, bands: np.ndarray, frames: np.ndarray, keys: np.ndarray) -> None:
+        """The next block of band power, and the onsets found in it (or before)."""
+        self.bands = np.hstack([self.bands, bands])
+        self.waiting = (np.concatenate([self.waiting[0], frames]), np.concatenate([self.waiting[1], keys]))
+        self._settle(final=False)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Frames, keys and strengths of every onset, ordered by frame then key."""
+        self._settle(final=True)
+        frames, keys, strengths = (np.concatenate(part) for part in zip(*self.found, strict=True))
+        order = np.lexsort((keys, frames))
+        return frames[order], keys[order], strengths[order]
+
+    def _settle(self, final: bool) -> None:
+        """Score the onsets whose attack frames have all arrived (every one when ``final``),
+        then drop the frames no waiting onset can need."""
+        end = self.first + self.bands.shape[1]
+        frames, keys = self.waiting
+        ready = np.ones(len(frames), bool) if final else frames + ATTACK_FRAMES <= end
+        strengths = onset_strengths(self.bands, keys[ready], frames[ready], self.first)
+        self.found.append((frames[ready], keys[ready], strengths))
+        self.waiting = (frames[~ready], keys[~ready])
+        keep_from = min([end - ATTACK_FRAMES, *frames[~ready]]) + min(BEFORE_FRAMES)
+        if keep_from > self.first:
+            self.bands, self.first = self.bands[:, keep_from - self.first :], keep_from
 
 
 def band_power(audio: np.ndarray) -> np.ndarray:
@@ -84,7 +133,8 @@ def _harmonic_comb() -> np.ndarray:
     return (in_band & audible).any(axis=1).astype(np.float32)
 
 
-def _frames_at(bands: np.ndarray, keys: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """``bands[key, frame]`` for each note's key and frames [N, F]; 0 before the start."""
-    values = bands[keys[:, None], np.clip(frames, 0, bands.shape[1] - 1)].astype(np.float64)
-    return np.where(frames < 0, 0.0, values)
+def _frames_at(bands: np.ndarray, keys: np.ndarray, columns: np.ndarray, first: int = 0) -> np.ndarray:
+    """``bands[key, column]`` for each note's key and columns [N, F]; 0 for the frames before
+    frame 0 (column ``-first``), the last column for those past the end."""
+    values = bands[keys[:, None], np.clip(columns, 0, bands.shape[1] - 1)].astype(np.float64)
+    return np.where(columns + first < 0, 0.0, values)

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from amt.constants import MIN_MIDI, N_KEYS, frame_to_time, time_to_frame
-from amt.decoding import DEFAULT_VELOCITY, Thresholds, decode_notes, threshold_grid
+from amt.decoding import (
+    DEFAULT_VELOCITY,
+    NoteDecoder,
+    Thresholds,
+    decode_notes,
+    frames_to_notes,
+    threshold_grid,
+)
 from amt.errors import AmtError
 from amt.notes import make_notes, notes_to_rolls
 
@@ -138,3 +145,21 @@ def test_a_threshold_grid_must_be_a_list_of_valid_thresholds(grid):
     with pytest.raises(AmtError, match="^params.yaml: evaluate.threshold_grid"):
         threshold_grid(grid)
     assert threshold_grid([0.1, 0.5]) == [0.1, 0.5]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_decoding_block_by_block_matches_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    onset, frame = random_rolls(rng, 300, 0.05, 0.6)
+    frame[:, 40] = 0.9  # a key held through every block boundary
+    decoder = NoteDecoder(0.5, 0.5)
+    bounds = np.sort(rng.choice(np.arange(1, 300), 12, replace=False))
+    onsets = [
+        decoder.push(o, f) for o, f in zip(np.split(onset, bounds), np.split(frame, bounds), strict=True)
+    ]
+    decoder.push(onset[:0], frame[:0])  # an empty block changes nothing
+    starts, ends, keys = decoder.finish()
+    notes = frames_to_notes(starts, ends, keys, np.full(len(keys), DEFAULT_VELOCITY))
+    np.testing.assert_array_equal(notes, reference_decode(onset, frame, 0.5, 0.5))
+    onset_frames, onset_keys = (np.concatenate(part) for part in zip(*onsets, strict=True))
+    assert sorted(zip(onset_frames, onset_keys, strict=True)) == list(zip(starts, keys, strict=True))

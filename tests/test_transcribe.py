@@ -9,6 +9,7 @@ import pytest
 import soundfile as sf
 import torch
 
+from amt import resynth
 from amt import transcribe as transcribe_module
 from amt.audio import audio_blocks, load_audio
 from amt.checkpoint import save_checkpoint
@@ -19,8 +20,9 @@ from amt.errors import AmtError
 from amt.inference import predict
 from amt.models import build_model
 from amt.notes import make_notes
+from amt.outputs import check_out_dir
 from amt.params import load_params
-from amt.transcribe import Transcriber, check_out_dir, plan_outputs, read_thresholds
+from amt.transcribe import Transcriber, read_thresholds
 from amt.velocity import band_power
 from tests.conftest import as_unprivileged, scale_notes, tone_audio
 
@@ -187,21 +189,6 @@ def test_an_input_is_never_written_over(model_file, tmp_path, capsys):
     assert shadow.read_bytes() == shadow_bytes and not (tmp_path / "a.wav.mid").exists()
 
 
-@pytest.mark.parametrize(
-    "names",
-    [
-        ("song.v1.flac", "song.v2.ogg"),
-        ("Op. 28 No. 4.flac", "Op. 28 No. 7.flac"),
-        ("take1.flac", "take1.mp3"),
-    ],
-)
-def test_inputs_differing_after_the_last_dot_get_their_own_outputs(tmp_path, names):
-    plan = plan_outputs([tmp_path / name for name in names], tmp_path / "out", "refuse")
-    first, second = plan.values()
-    assert not set(first) & set(second)
-    assert [p.name for p in first] == [f"{names[0]}.mid", f"{names[0]}.npz", f"{names[0]}.resynth.wav"]
-
-
 def test_two_inputs_of_one_name_into_one_folder_are_refused_before_any_work(model_file, tmp_path, capsys):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -235,7 +222,7 @@ def test_outputs_of_an_earlier_run_are_refused_skipped_or_overwritten(model_file
 def test_without_fluidsynth_midi_and_npz_are_written_and_the_wav_skipped_once(
     model_file, tmp_path, capsys, monkeypatch
 ):
-    monkeypatch.setattr(transcribe_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(resynth.shutil, "which", lambda name: None)
     files = [recording(tmp_path, "one.wav"), recording(tmp_path, "two.wav")]
     out = tmp_path / "out"
     assert transcribe(model_file, *files, "--out", out) == 0
@@ -306,9 +293,12 @@ def test_transcribing_block_by_block_equals_transcribing_the_whole_recording(
     path = recording(tmp_path, "take.flac", rate=44100, channels=2)
     monkeypatch.setattr(transcribe_module, "audio_blocks", lambda p: audio_blocks(p, block_seconds=0.37))
     transcriber = Transcriber.load(model_file, placement("cpu", "fp32"))
-    probs, notes = transcriber.transcribe(path)
+    notes = transcriber.transcribe(path, tmp_path / "rolls.npz")
     audio = load_audio(path)
     whole = predict(transcriber.model, audio, 1.0, 0.5)
-    for head in ("onset", "frame"):
-        np.testing.assert_allclose(probs[head], whole[head], atol=1e-5)
+    with np.load(tmp_path / "rolls.npz") as data:
+        for head in ("onset", "frame"):
+            np.testing.assert_allclose(data[head], whole[head], atol=1e-5)
+        np.testing.assert_array_equal(data["notes"], notes)
+    assert len(notes) > 5
     np.testing.assert_array_equal(notes, notes_from(whole, band_power(audio), transcriber.thresholds))

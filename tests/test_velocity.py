@@ -2,9 +2,9 @@ import numpy as np
 from conftest import tone_audio
 from scipy.stats import spearmanr
 
-from amt.constants import SAMPLE_RATE
+from amt.constants import N_KEYS, SAMPLE_RATE
 from amt.notes import VELOCITY, make_notes, notes_to_midi
-from amt.velocity import estimate_velocities
+from amt.velocity import OnsetStrengths, estimate_velocities, onset_strengths
 
 
 def check_range(velocities: np.ndarray) -> None:
@@ -45,3 +45,21 @@ def test_no_notes_or_very_short_audio():
     assert estimate_velocities(np.zeros((0, 4)), np.zeros(100, np.float32)).shape == (0,)
     velocities = estimate_velocities(make_notes([(0.0, 0.01, 60, 64)]), np.ones(100, np.float32))
     assert velocities.tolist() == [127.0]
+
+
+def test_strengths_block_by_block_equal_those_of_the_whole_band_power():
+    rng = np.random.default_rng(0)
+    bands = rng.gamma(1.0, 1.0, (N_KEYS, 200)).astype(np.float32)
+    frames = np.array([0, 1, 2, 5, 60, 61, 61, 119, 120, 121, 197, 198, 199])
+    keys = rng.integers(0, N_KEYS, len(frames))
+    stream = OnsetStrengths()
+    bounds = [0, 1, 7, 60, 61, 120, 122, 150, 199, 200]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        inside = (frames >= start) & (frames < end)
+        stream.push(bands[:, start:end], frames[inside], keys[inside])
+        assert stream.bands.shape[1] <= end - start + 12  # only a few frames are held
+    got_frames, got_keys, strengths = stream.finish()
+    order = np.lexsort((keys, frames))
+    np.testing.assert_array_equal(got_frames, frames[order])
+    np.testing.assert_array_equal(got_keys, keys[order])
+    np.testing.assert_allclose(strengths, onset_strengths(bands, keys, frames)[order])
