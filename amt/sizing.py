@@ -1,7 +1,7 @@
 """How many steps the main job gives each model, so that it ends within its budget here.
 
 The steps below were sized by measurement on the sizing machine, a 2-core AMD EPYC
-without AVX-512 (so fp32; README "The main job"). A slower machine would stretch the job
+without AVX-512 (so fp32; docs/main-job.md). A slower machine would stretch the job
 past its budget, so before training the main job times a few onf steps here, compares
 them with the same measurement on the sizing machine and, if this machine is slower than
 the budget allows, scales every model's steps and learning-rate decay interval by one
@@ -26,7 +26,7 @@ from amt.models import build_model
 from amt.train_settings import TrainSettings
 from amt.training import Trainer, batches
 
-# model -> (steps, learning-rate decay interval) at full size (README: the main job)
+# model -> (steps, learning-rate decay interval) at full size (docs/main-job.md)
 MAIN_JOB = {"baseline": (500, 332), "lstm": (1400, 712), "crnn": (500, 332), "onf": (6500, 1163)}
 BUDGET_SECONDS = 60 * 60
 MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine

@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.gpu [--steps 300] [--device cuda] [model ...]`` trains each model
 (default: all four) for ``--steps`` steps with params.yaml plus ``GPU_OVERRIDES`` (the
-README's GPU command) by calling ``amt.training.train`` as the train stage does: DataLoader
+docs/gpu.md's command) by calling ``amt.training.train`` as the train stage does: DataLoader
 workers, autocast, checkpoints and MLflow logging (into a scratch store) included. Then it
 transcribes the validation split on the same device. It prints steps/s (the homework's
 reference on a 2020 GPU: 6.3 for onf, 9.2 for the baseline), audio seconds trained and
@@ -26,7 +26,7 @@ from amt.models import MODELS
 from amt.params import get, load_params, with_overrides
 from amt.training import train
 
-# The homework's GPU settings; the README's GPU command sets the same keys (a test checks it).
+# The homework's GPU settings; docs/gpu.md's command sets the same keys (a test checks it).
 GPU_OVERRIDES = {
     "models.cnn_unit": 48,
     "train.steps": 10000,

@@ -26,7 +26,7 @@ timed() {
 }
 
 timed "download+cache" dvc repro cache
-# Steps and learning-rate decay interval per model (amt/sizing.py, README "The main job"):
+# Steps and learning-rate decay interval per model (amt/sizing.py, docs/main-job.md):
 # onf, the best model, gets 6500 (params.yaml's train.steps), the other three enough to rank them;
 # all scaled down together on a machine too slow to train them within the 60-minute budget
 # (--full: never). Each is passed explicitly because `dvc exp run -S` leaves its change in

@@ -1,7 +1,7 @@
 """Draw a cached piece's log-mel spectrogram above its label rolls, frame for frame.
 
 ``python scripts/plot_labels.py [PIECE.npz] [--seconds 8] [--out docs/labels.png]``;
-without a piece it takes the first test piece of data/cache. The picture in the README
+without a piece it takes the first test piece of data/cache. The picture in docs/data.md
 is made this way: onsets (dots) sit where the energy rises, on the same frame axis.
 """
 

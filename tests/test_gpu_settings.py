@@ -1,4 +1,4 @@
-"""The README's GPU command and benchmarks/gpu.py's overrides are the same settings."""
+"""docs/gpu.md's command and benchmarks/gpu.py's overrides are the same settings."""
 
 import re
 from pathlib import Path
@@ -9,14 +9,13 @@ from amt.params import get, load_params, with_overrides
 from benchmarks.gpu import GPU_OVERRIDES, run_params
 
 
-def readme_gpu_overrides() -> dict:
-    readme = Path("README.md").read_text()
-    command = readme[readme.index("**GPU (the homework's settings).**") :].split("```")[1]
+def documented_gpu_overrides() -> dict:
+    command = Path("docs/gpu.md").read_text().split("```")[1]
     return {key: yaml.safe_load(value) for key, value in re.findall(r"-S (\S+)=(\S+)", command)}
 
 
-def test_the_readme_command_sets_the_benchmarked_overrides():
-    assert readme_gpu_overrides() == GPU_OVERRIDES
+def test_the_documented_command_sets_the_benchmarked_overrides():
+    assert documented_gpu_overrides() == GPU_OVERRIDES
 
 
 def test_every_override_names_an_existing_parameter(tmp_path):

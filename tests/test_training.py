@@ -299,6 +299,7 @@ def wait_for_new_checkpoint(path: Path, process: subprocess.Popen, newer_than: f
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [1, 2])
 def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupted_run(
     cache_dir, tracking_uri, tmp_path, processes
