@@ -1,15 +1,14 @@
-"""The ``amt`` console command: ``amt transcribe MODEL AUDIO... [--out DIR]``."""
+"""The ``amt`` console command: ``amt transcribe MODEL AUDIO... [--out DIR]`` and
+``amt profile NAME``."""
 
 import argparse
 import sys
 from pathlib import Path
 
-from amt.decoding import Thresholds, threshold
-from amt.device import placement
 from amt.errors import AmtError
-from amt.outputs import check_out_dir, plan_outputs
-from amt.resynth import resynthesiser
-from amt.transcribe import Transcriber, read_thresholds, transcribe_files
+from amt.params import threshold
+from amt.profiles import load_profile, set_options
+from amt.profiles import names as profile_names
 
 OUTPUTS_HELP = """\
 For each input, three files go to --out, named after the input's whole file name so that
@@ -71,10 +70,24 @@ def parser() -> argparse.ArgumentParser:
         help="leave out inputs whose outputs exist",
     )
     transcribe.set_defaults(existing="refuse")
+    profile = commands.add_parser(
+        "profile",
+        help="print a profile (profiles/NAME.yaml) as dvc exp run options",
+        description="Print a named set of params as `dvc exp run` options: dvc exp run $(amt profile debug)",
+    )
+    profile.add_argument("name", help=f"one of: {', '.join(profile_names()) or 'none here'}")
     return main
 
 
 def transcribe(args: argparse.Namespace) -> int:
+    # Imported here: torch and its kin take seconds to load, which `amt profile` and `--help`
+    # do without (and pyfluidsynth prints to stdout on import where CI is set).
+    from amt.decoding import Thresholds
+    from amt.device import placement
+    from amt.outputs import check_out_dir, plan_outputs
+    from amt.resynth import resynthesiser
+    from amt.transcribe import Transcriber, read_thresholds, transcribe_files
+
     check_out_dir(args.out)
     plan = plan_outputs(args.audio, args.out, args.existing)
     where = placement(args.device, "auto", device_key="--device")
@@ -96,10 +109,18 @@ def transcribe(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def print_profile(args: argparse.Namespace) -> int:
+    print(" ".join(set_options(load_profile(args.name))))
+    return 0
+
+
+COMMANDS = {"transcribe": transcribe, "profile": print_profile}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return transcribe(args)
+        return COMMANDS[args.command](args)
     except AmtError as error:
         print(f"amt {args.command}: error: {error}", file=sys.stderr)
         return 1

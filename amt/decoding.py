@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from amt.constants import HEADS, MIN_MIDI, N_KEYS, frame_to_time
-from amt.errors import AmtError
 from amt.notes import VELOCITY, make_notes
+from amt.params import threshold
 from amt.velocity import velocities_from_bands
 
 # Decoded notes carry this velocity when no velocity roll is given; `amt transcribe`
@@ -100,23 +100,6 @@ class NoteDecoder:
         self.ended.append((start_frames[done], stops[done] + self.frames, keys[done]))
         self.sounding[keys[done]] = -1
         self.sounding[keys[~done]] = start_frames[~done]  # at most one per key: a later onset is a stop
-
-
-def threshold(value: Any, name: str) -> float:
-    """A decoding threshold: a number strictly between 0 and 1 (NaN and strings are refused).
-
-    ``name`` says where the value came from: a params key, a file's key or a flag.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise AmtError(f"{name} must be a number between 0 and 1 (both excluded), got {value!r}")
-    return float(value)
-
-
-def threshold_grid(values: Any, name: str = "params.yaml: evaluate.threshold_grid") -> list[float]:
-    """The thresholds tried when tuning: a non-empty list of valid thresholds."""
-    if not isinstance(values, list) or not values:
-        raise AmtError(f"{name} must be a non-empty list of numbers between 0 and 1, got {values!r}")
-    return [threshold(value, f"{name} entry") for value in values]
 
 
 @dataclass

@@ -14,10 +14,12 @@ PARAMS_FILE = "params.yaml"
 DEFAULT_DATA_WORKERS = 2  # data.workers when params.yaml has none
 _MISSING = object()
 
-# Every key params.yaml may hold: a section maps to its keys, a leaf is None. A key that
-# is not here (a misspelt ``trian:`` or ``stpes:``) would be silently ignored, so it is
-# refused, with the nearest known key.
+# Every key params.yaml may hold: a section maps to its keys, a leaf is None, and ANY stands
+# for keys the user names (models in train.schedules). A key that is not here (a misspelt
+# ``trian:`` or ``stpes:``) would be silently ignored, so it is refused, with the nearest
+# known key.
 LEAF = None
+ANY = "*"
 KNOWN_KEYS: dict[str, Any] = {
     "model": LEAF,
     "data": {
@@ -75,7 +77,8 @@ KNOWN_KEYS: dict[str, Any] = {
             "workers",
             "processes",
         ]
-    ),
+    )
+    | {"schedules": {ANY: dict.fromkeys(("steps", "lr_decay_steps"))}},
     "evaluate": dict.fromkeys(
         [
             "tune_thresholds",
@@ -123,10 +126,12 @@ def check_known_keys(
 def _unknown_keys(params: Mapping[str, Any], known: Mapping[str, Any], prefix: str = "") -> Iterator:
     """(dotted key, the section's known keys) for each key of ``params`` not in ``known``."""
     for key, value in params.items():
-        if key not in known:
+        if key not in known and ANY not in known:
             yield f"{prefix}{key}", known
-        elif isinstance(known[key], Mapping) and isinstance(value, Mapping):
-            yield from _unknown_keys(value, known[key], f"{prefix}{key}.")
+            continue
+        expected = known[key] if key in known else known[ANY]
+        if isinstance(expected, Mapping) and isinstance(value, Mapping):
+            yield from _unknown_keys(value, expected, f"{prefix}{key}.")
 
 
 def get(params: Mapping[str, Any], key: str, default: Any = _MISSING) -> Any:
@@ -177,3 +182,20 @@ def with_overrides(params: dict, overrides: dict) -> dict:
             node = node[part]
         node[leaf] = value
     return result
+
+
+def threshold(value: Any, name: str) -> float:
+    """A decoding threshold: a number strictly between 0 and 1 (NaN and strings are refused).
+
+    ``name`` says where the value came from: a params key, a file's key or a flag.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise AmtError(f"{name} must be a number between 0 and 1 (both excluded), got {value!r}")
+    return float(value)
+
+
+def threshold_grid(values: Any, name: str = "params.yaml: evaluate.threshold_grid") -> list[float]:
+    """The thresholds tried when tuning: a non-empty list of valid thresholds."""
+    if not isinstance(values, list) or not values:
+        raise AmtError(f"{name} must be a non-empty list of numbers between 0 and 1, got {values!r}")
+    return [threshold(value, f"{name} entry") for value in values]

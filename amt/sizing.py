@@ -1,6 +1,7 @@
 """How many steps the main job gives each model, so that it ends within its budget here.
 
-The steps below were sized by measurement on the sizing machine, a 2-core AMD EPYC
+Each model's full steps and decay interval are its schedule in params.yaml
+(``train.schedules``), sized by measurement on the sizing machine, a 2-core AMD EPYC
 without AVX-512 (so fp32; docs/main-job.md). A slower machine would stretch the job
 past its budget, so before training the main job times a few onf steps here, compares
 them with the same measurement on the sizing machine and, if this machine is slower than
@@ -22,15 +23,13 @@ from torch.utils.data import DataLoader
 from amt import atomic
 from amt.dataset import SegmentDataset
 from amt.errors import AmtError
-from amt.models import build_model
-from amt.train_settings import TrainSettings
+from amt.models import MODELS, build_model
+from amt.train_settings import AUTO, TrainSettings, schedule
 from amt.training import Trainer, batches
 
-# model -> (steps, learning-rate decay interval) at full size (docs/main-job.md)
-MAIN_JOB = {"baseline": (500, 332), "lstm": (1400, 712), "crnn": (500, 332), "onf": (6500, 1163)}
 BUDGET_SECONDS = 60 * 60
 MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine
-# The sizing machine's main job at 64af1af (2026-11-27), which sized itself to the steps above:
+# The sizing machine's main job at 64af1af (2026-11-27), which sized itself to the schedules:
 # its four trainings proper took 2357 s (500 / 4.16 + 1400 / 14.28 + 500 / 3.22 + 6500 / 3.28
 # steps/s, two processes), the rest of the experiments (evaluation, validation, DVC) and the
 # report 452 s; its one onf step of `seconds_per_step` (batch 8 x 20480 samples, one process,
@@ -76,11 +75,20 @@ def scale_for(speed: float, elapsed_seconds: float) -> float:
     return max(SCALE_STEP, min(1.0, math.floor(fits / SCALE_STEP + 1e-9) * SCALE_STEP))
 
 
-def scaled(scale: float) -> dict[str, tuple[int, int]]:
+def full_steps(params: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """model -> (steps, decay interval) of every model's schedule in ``params``
+    (``train.schedules``, whatever ``train.steps`` says)."""
+    own = {**params, "train": {**params["train"], "steps": AUTO, "lr_decay_steps": AUTO}}
+    return {model: schedule(own, model) for model in MODELS}
+
+
+def scaled(full: Mapping[str, tuple[int, int]], scale: float) -> dict[str, tuple[int, int]]:
     """Every model's (steps, decay interval) times ``scale``; steps in hundreds, as checkpoints come."""
+    if scale == 1.0:
+        return dict(full)
     return {
         model: (max(MIN_STEPS, int(round(steps * scale, -2))), max(1, round(decay * scale)))
-        for model, (steps, decay) in MAIN_JOB.items()
+        for model, (steps, decay) in full.items()
     }
 
 
@@ -112,18 +120,18 @@ def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: in
     return statistics.median(times[WARMUP_STEPS:])
 
 
-def size(seconds: float, elapsed_seconds: float) -> Sizing:
+def size(seconds: float, elapsed_seconds: float, full: Mapping[str, tuple[int, int]]) -> Sizing:
     """The main job's steps for a machine whose onf step takes ``seconds``."""
     speed = SIZED_SECONDS_PER_STEP / seconds
     scale = scale_for(speed, elapsed_seconds)
-    return Sizing(speed, scale, scaled(scale))
-
-
-FULL = Sizing(1.0, 1.0, dict(MAIN_JOB))
+    return Sizing(speed, scale, scaled(full, scale))
 
 
 def load_or_size(
-    path: str | Path, elapsed_seconds: float, measure: Callable[[], float]
+    path: str | Path,
+    elapsed_seconds: float,
+    full: Mapping[str, tuple[int, int]],
+    measure: Callable[[], float],
 ) -> tuple[Sizing, bool]:
     """The sizing an earlier run saved at ``path``, else a new one from ``measure()`` saved there.
 
@@ -136,6 +144,6 @@ def load_or_size(
             return Sizing.from_json(json.loads(path.read_text())), True
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise AmtError(f"{path}: not a sizing amt wrote ({error}); delete it to size again") from error
-    sizing = size(measure(), elapsed_seconds)
+    sizing = size(measure(), elapsed_seconds, full)
     atomic.write_text(path, json.dumps(sizing.to_json(), indent=1) + "\n")
     return sizing, False

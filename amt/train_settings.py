@@ -16,6 +16,7 @@ from amt.params import get, is_whole
 
 log = logging.getLogger(__name__)
 
+AUTO = "auto"
 LOSS_POINTS = 200  # at most about this many logged loss points per run
 # The STFT reflect-pads n_fft // 2 samples at each edge and needs more audio than that.
 MIN_SEQUENCE_LENGTH = (N_FFT // 2 // HOP_LENGTH + 1) * HOP_LENGTH
@@ -37,6 +38,20 @@ def _integer(params: Mapping[str, Any], key: str, low: int, optional: bool = Fal
     return _param(params, key, lambda v: is_whole(v) and v >= low, f"an integer >= {low}", optional)
 
 
+def _scheduled(params: Mapping[str, Any], name: str, low: int) -> int:
+    """``train.<name>`` (steps, lr_decay_steps): a whole number, or ``auto`` for the model's own
+    in ``train.schedules.<model>``."""
+    if get(params, f"train.{name}") == AUTO:
+        return _integer(params, f"train.schedules.{get(params, 'model')}.{name}", low)
+    return _param(params, f"train.{name}", lambda v: is_whole(v) and v >= low, f"auto or an integer >= {low}")
+
+
+def schedule(params: Mapping[str, Any], model: str) -> tuple[int, int]:
+    """The steps and learning-rate decay interval ``model`` trains with under ``params``."""
+    with_model = {**params, "model": model}
+    return _scheduled(with_model, "steps", 0), _scheduled(with_model, "lr_decay_steps", 1)
+
+
 def _sequence_length(params: Mapping[str, Any]) -> int:
     """``train.sequence_length`` rounded down to the hop (with a warning), checked long enough."""
     value = _integer(params, "train.sequence_length", 1)
@@ -56,7 +71,7 @@ def _sequence_length(params: Mapping[str, Any]) -> int:
 def _processes(params: Mapping[str, Any], where: Placement, batch_size: int) -> int:
     """``train.processes``; ``auto`` is 2 on a CPU with 2 or more cores (and an even batch), else 1."""
     value = get(params, "train.processes")
-    if value == "auto":
+    if value == AUTO:
         cpu = where.device.type == "cpu" and (os.cpu_count() or 1) >= 2
         return 2 if cpu and batch_size % 2 == 0 else 1
     if not is_whole(value) or value < 1:
@@ -102,11 +117,11 @@ class TrainSettings:
         return cls(
             model=get(params, "model"),
             sizes=dict(get(params, "models")),
-            steps=_integer(params, "train.steps", 0),
+            steps=_scheduled(params, "steps", 0),
             sequence_length=_sequence_length(params),
             batch_size=batch_size,
             learning_rate=_param(params, "train.learning_rate", lambda v: v > 0, "a number > 0"),
-            lr_decay_steps=_integer(params, "train.lr_decay_steps", 1),
+            lr_decay_steps=_scheduled(params, "lr_decay_steps", 1),
             lr_decay_rate=decay_rate,
             weight_decay=_param(params, "train.weight_decay", lambda v: v >= 0, "a number >= 0"),
             clip_grad_norm=_param(params, "train.clip_grad_norm", lambda v: v > 0, "a number > 0", True),

@@ -46,7 +46,14 @@ log = logging.getLogger(__name__)
 OUTPUTS = ("onset", "frame")
 SHOWN_METRICS = ("validation_note_f1", "validation_note_offset_f1", "validation_frame_f1")
 # Logged once per run, at its end (the losses have been logged all along).
-RUN_METRICS = ("parameters", "steps_per_second", "audio_seconds_per_second", "train_seconds", "wall_seconds")
+RUN_METRICS = (
+    "steps",
+    "parameters",
+    "steps_per_second",
+    "audio_seconds_per_second",
+    "train_seconds",
+    "wall_seconds",
+)
 # Keys that do not change the weights a run produces: changing them keeps a checkpoint resumable.
 RESUME_IGNORES = ("train.workers", "train.validation_interval", "train.checkpoint_interval")
 
@@ -216,7 +223,7 @@ def resume_key(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def find_resumable(
-    path: str | Path, params: Mapping[str, Any], data_fingerprint: str
+    path: str | Path, params: Mapping[str, Any], data_fingerprint: str, steps: int
 ) -> dict[str, Any] | None:
     """The checkpoint at ``path`` if this run can continue it; otherwise None, saying why."""
     path = Path(path)
@@ -233,7 +240,7 @@ def find_resumable(
         reason = f"it was made with other params ({', '.join(changed)})"
     elif checkpoint.get("data_fingerprint") != data_fingerprint:
         reason = "it was made from another data cache"
-    elif checkpoint["step"] >= get(params, "train.steps"):
+    elif checkpoint["step"] >= steps:
         reason = "its run finished"
     else:
         return checkpoint
@@ -462,7 +469,7 @@ def _train(
     ``settings`` come checked from the parent, so each warning about params is given once.
     """
     run = Run(params, settings, cache_dir, group)
-    checkpoint = find_resumable(checkpoint_path, params, run.fingerprint)
+    checkpoint = find_resumable(checkpoint_path, params, run.fingerprint, settings.steps)
     if checkpoint is not None:
         run.resume(checkpoint)
         if group.leader:

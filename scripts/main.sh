@@ -26,11 +26,12 @@ timed() {
 }
 
 timed "download+cache" dvc repro cache
-# Steps and learning-rate decay interval per model (amt/sizing.py, docs/main-job.md):
-# onf, the best model, gets 6500 (params.yaml's train.steps), the other three enough to rank them;
-# all scaled down together on a machine too slow to train them within the 60-minute budget
-# (--full: never). Each is passed explicitly because `dvc exp run -S` leaves its change in
-# params.yaml for the next run.
+# Steps and learning-rate decay interval per model: each model's schedule in params.yaml
+# (train.schedules: onf, the best model, 6500 steps, the other three enough to rank them), all
+# scaled down together on a machine too slow to train them within the 60-minute budget
+# (amt/sizing.py, docs/main-job.md; --full: never). The sizing prints `auto` for a model's own
+# schedule; both are passed every time because `dvc exp run -S` leaves its change in params.yaml
+# for the next run.
 start=$SECONDS
 sizing=$(python scripts/size_main_job.py --elapsed "$SECONDS" "${full[@]}")
 echo "sizing $((SECONDS - start)) s" | tee -a "$stage_times"

@@ -1,4 +1,5 @@
-"""Print the main job's steps per model for this machine (amt.sizing): lines of `model steps decay`.
+"""Print the main job's steps per model for this machine (amt.sizing): lines of `model steps decay`,
+`auto auto` where they are the model's own schedule in params.yaml.
 
 The first run times a few onf steps and keeps the result in runs/main_job.json; later runs
 reuse it (delete the file to size again). --full gives every model its full steps.
@@ -10,7 +11,7 @@ import sys
 from amt.constants import CACHE_DIR
 from amt.errors import AmtError
 from amt.params import load_params
-from amt.sizing import FULL, MAIN_JOB_FILE, load_or_size, seconds_per_step
+from amt.sizing import MAIN_JOB_FILE, Sizing, full_steps, load_or_size, seconds_per_step
 
 
 def main() -> int:
@@ -19,11 +20,13 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="full steps, whatever this machine's speed")
     args = parser.parse_args()
     try:
+        params = load_params()
+        full = full_steps(params)
         if args.full:
-            sizing, report = FULL, "full steps (--full; this machine's speed not measured)"
+            sizing, report = Sizing(1.0, 1.0, full), "full steps (--full; this machine's speed not measured)"
         else:
             sizing, reused = load_or_size(
-                MAIN_JOB_FILE, args.elapsed, lambda: seconds_per_step(load_params(), CACHE_DIR)
+                MAIN_JOB_FILE, args.elapsed, full, lambda: seconds_per_step(params, CACHE_DIR)
             )
             report = (
                 f"this machine trains at {sizing.speed:.2f}x the speed the steps were sized on; "
@@ -33,8 +36,8 @@ def main() -> int:
         print(f"main: {error}", file=sys.stderr)
         return 1
     print(f"main: {report}", file=sys.stderr)
-    for model, (steps, decay) in sizing.steps.items():
-        print(model, steps, decay)
+    for model, steps in sizing.steps.items():
+        print(model, *(("auto", "auto") if steps == full[model] else steps))
     return 0
 
 

@@ -13,11 +13,11 @@ import mlflow
 from amt import atomic, tracking
 from amt.checkpoint import load_checkpoint, model_from_checkpoint
 from amt.constants import CACHE_DIR, EVAL_DIR, METRICS_DIR, MODEL_FILE
-from amt.decoding import Thresholds, threshold_grid
+from amt.decoding import Thresholds
 from amt.device import placement
 from amt.evaluation import evaluate_split, transcribe_split, tune_thresholds
 from amt.notes import notes_to_midi, write_midi
-from amt.params import get
+from amt.params import get, threshold_grid
 from amt.stage import run_stage
 
 

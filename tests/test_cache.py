@@ -115,7 +115,7 @@ import os, sys, time
 import amt.cache as cache
 
 def stuck(job):
-    print(os.getpid(), flush=True)
+    print("worker", os.getpid(), flush=True)
     time.sleep(120)
 
 cache._cache_row = stuck
@@ -129,7 +129,12 @@ def test_cache_workers_die_with_a_killed_parent(raw_layout, tmp_path):
         stdout=subprocess.PIPE,
         text=True,
     )
-    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    workers = []
+    for line in parent.stdout:  # libraries may print lines of their own
+        if line.startswith("worker "):
+            workers.append(int(line.split()[1]))
+        if len(workers) == 2:
+            break
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 10

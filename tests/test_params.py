@@ -1,4 +1,5 @@
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,16 @@ def test_unknown_keys_are_refused_with_the_nearest_known_one(tmp_path, text, mes
         load_params(path)
 
 
-def test_every_key_of_the_repository_params_is_known(tmp_path):
+def test_every_key_of_the_repository_params_is_known():
     assert load_params() == yaml.safe_load(Path("params.yaml").read_text())
-    assert set(flatten(load_params())) <= set(flatten(KNOWN_KEYS))
+    patterns = list(flatten(KNOWN_KEYS))
+    assert all(any(fnmatch(key, pattern) for pattern in patterns) for key in flatten(load_params()))
+
+
+def test_any_model_may_have_a_schedule_but_only_of_known_keys(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("train:\n  schedules:\n    my_model: {steps: 3, lr_decay_steps: 1}\n")
+    assert load_params(path)["train"]["schedules"]["my_model"]["steps"] == 3
+    path.write_text("train:\n  schedules:\n    onf: {steps: 3, decay: 1}\n")
+    with pytest.raises(AmtError, match="unknown parameter 'train.schedules.onf.decay'"):
+        load_params(path)

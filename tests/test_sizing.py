@@ -13,12 +13,11 @@ from amt.models import build_model
 from amt.params import load_params
 from amt.sizing import (
     BUDGET_SECONDS,
-    FULL,
-    MAIN_JOB,
     MARGIN_SECONDS,
     SIZED_OTHER_SECONDS,
     SIZED_TRAINING_SECONDS,
     Sizing,
+    full_steps,
     load_or_size,
     scale_for,
     scaled,
@@ -28,6 +27,8 @@ from amt.sizing import (
 )
 from amt.train_settings import TrainSettings
 from amt.training import batches
+
+MAIN_JOB = full_steps(load_params())
 
 
 def job_seconds(speed: float, scale: float, elapsed: float) -> float:
@@ -55,19 +56,19 @@ def test_time_already_spent_lowers_the_scale_and_the_floor_holds():
 
 
 def test_scaled_steps_keep_hundreds_and_the_schedule_shape():
-    assert scaled(1.0) == MAIN_JOB
-    part = scaled(0.6)
+    assert scaled(MAIN_JOB, 1.0) == MAIN_JOB
+    part = scaled(MAIN_JOB, 0.6)
     assert part["onf"] == (3900, 698) and part["baseline"] == (300, 199)
     for scale in (0.05, 0.25, 0.35, 0.5):
-        for steps, decay in scaled(scale).values():
+        for steps, decay in scaled(MAIN_JOB, scale).values():
             assert type(steps) is int and type(decay) is int  # params must stay whole numbers
             assert steps % 100 == 0 and steps >= sizing.MIN_STEPS
     assert list(part) == ["baseline", "lstm", "crnn", "onf"]  # onf last: the workspace ends on it
 
 
 def test_size_compares_with_the_sizing_machine():
-    assert size(sizing.SIZED_SECONDS_PER_STEP, 270).steps == MAIN_JOB
-    slow = size(sizing.SIZED_SECONDS_PER_STEP * 2.5, 480)
+    assert size(sizing.SIZED_SECONDS_PER_STEP, 270, MAIN_JOB).steps == MAIN_JOB
+    slow = size(sizing.SIZED_SECONDS_PER_STEP * 2.5, 480, MAIN_JOB)
     assert math.isclose(slow.speed, 0.4) and slow.scale == scale_for(0.4, 480)
 
 
@@ -79,9 +80,9 @@ def test_the_sizing_is_measured_once_and_kept(tmp_path):
         return sizing.SIZED_SECONDS_PER_STEP * 2
 
     path = tmp_path / "runs" / "main_job.json"
-    first, reused = load_or_size(path, 300, measure)
+    first, reused = load_or_size(path, 300, MAIN_JOB, measure)
     assert not reused and first.scale < 1 and json.loads(path.read_text())["scale"] == first.scale
-    again, reused = load_or_size(path, 900, measure)
+    again, reused = load_or_size(path, 900, MAIN_JOB, measure)
     assert reused and again == first and calls == [1]
 
 
@@ -89,12 +90,15 @@ def test_a_damaged_sizing_file_names_itself(tmp_path):
     path = tmp_path / "main_job.json"
     path.write_text('{"speed": 1')
     with pytest.raises(AmtError, match="main_job.json.*delete it"):
-        load_or_size(path, 0, lambda: 1.0)
+        load_or_size(path, 0, MAIN_JOB, lambda: 1.0)
 
 
-def test_full_is_the_table():
-    assert Sizing(1.0, 1.0, MAIN_JOB) == FULL
-    assert Sizing.from_json(json.loads(json.dumps(FULL.to_json()))) == FULL
+def test_full_steps_are_the_schedules_in_params_whatever_train_steps_says():
+    assert MAIN_JOB == {"baseline": (500, 332), "lstm": (1400, 712), "crnn": (500, 332), "onf": (6500, 1163)}
+    params = load_params()
+    assert full_steps({**params, "train": {**params["train"], "steps": 30, "lr_decay_steps": 10}}) == MAIN_JOB
+    full = Sizing(1.0, 1.0, MAIN_JOB)
+    assert Sizing.from_json(json.loads(json.dumps(full.to_json()))) == full
 
 
 @pytest.fixture

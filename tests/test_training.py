@@ -20,6 +20,7 @@ from amt.dataset import SegmentDataset
 from amt.errors import AmtError
 from amt.metadata import write_metadata
 from amt.models import build_model
+from amt.params import load_params, with_overrides
 from amt.train_settings import TrainSettings
 from amt.training import Trainer, TrainingInterrupted, batches, label_rates, train, warmed_up_ema
 from tests.conftest import scale_notes, write_piece
@@ -239,13 +240,29 @@ def test_sequence_length_is_rounded_down_to_the_hop(cache_dir, tracking_uri, tmp
 
 
 @pytest.mark.parametrize(
+    ("model", "steps", "decay"), [("onf", 6500, 1163), ("crnn", 500, 332), ("lstm", 1400, 712)]
+)
+def test_each_model_trains_its_own_schedule_unless_steps_are_given(model, steps, decay):
+    params = load_params() | {"model": model}
+    settings = TrainSettings.from_params(params)
+    assert (settings.steps, settings.lr_decay_steps) == (steps, decay)
+    given = TrainSettings.from_params(with_overrides(params, {"train.steps": 30}))
+    assert (given.steps, given.lr_decay_steps) == (30, decay)
+
+
+@pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"model": "transformer"}, "unknown model 'transformer'; choose one of baseline, lstm, crnn, onf"),
         ({"train.sequence_length": 1000}, "train.sequence_length 1000 is too short; .* at least 1536"),
         ({"train.sequence_length": 512 * 500}, "longer than every train piece"),
         ({"train.batch_size": 0}, "train.batch_size must be an integer >= 1, got 0"),
-        ({"train.steps": -5}, "train.steps must be an integer >= 0, got -5"),
+        ({"train.steps": -5}, "train.steps must be auto or an integer >= 0, got -5"),
+        (
+            {"train.lr_decay_steps": "soon"},
+            "train.lr_decay_steps must be auto or an integer >= 1, got 'soon'",
+        ),
+        ({"train.steps": "auto", "train.schedules": {}}, "missing parameter 'train.schedules.onf.steps'"),
         ({"train.learning_rate": "fast"}, "train.learning_rate must be a number > 0, got 'fast'"),
         ({"train.clip_grad_norm": 0}, "train.clip_grad_norm must be a number > 0 or null, got 0"),
         ({"train.ema_decay": 1}, "train.ema_decay must be a number in \\(0, 1\\) or null, got 1"),

@@ -14,7 +14,7 @@ SOURCES = {
     "model": ("tags.model",),
     "run": ("tags.mlflow.runName",),
     "run_id": ("run_id",),
-    "steps": ("params.train.steps",),
+    "steps": ("metrics.steps", "params.train.steps"),  # the steps trained; params say auto
     "sequence_length": ("params.train.sequence_length",),
     "batch": ("params.train.batch_size",),
     "precision": ("tags.precision", "params.train.precision"),
