@@ -43,13 +43,14 @@ while read -r model steps decay; do
 done <<< "$sizing"
 
 timed "report" dvc repro report
+python scripts/readme_results.py
 
 echo
 cat reports/leaderboard.md
 cat <<MSG
 
 Done. Stage times: $stage_times
-  leaderboard:    reports/leaderboard.md (and .csv)
+  leaderboard:    reports/leaderboard.md (and .csv); README.md shows reports/results.md
   report:         reports/index.html (open it in any browser), reports/errors.md
   metrics:        metrics/eval.json (dvc metrics show / dvc metrics diff)
   curves:         dvc plots show

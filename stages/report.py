@@ -23,7 +23,8 @@ def main(params: dict) -> None:
         print(f"report: {len(report.runs)} evaluated runs; analysed {', '.join(report.analyses) or 'none'}")
     for note in report.notes:
         print(f"report: {note}")
-    print(f"report: wrote {REPORTS_DIR}/ (index.html, leaderboard.md, leaderboard.csv, errors.md with runs)")
+    written = "index.html, leaderboard.md, leaderboard.csv, results.md, errors.md with runs"
+    print(f"report: wrote {REPORTS_DIR}/ ({written})")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ def built(tmp_path_factory):
             "crnn": log_run(params, "crnn", 0.5, data),
             "baseline": log_run(params, "baseline", 0.95, "older-data", midi=exact),
         }
-        report = build_report(params, root / "cache", root / "reports")
+        (root / "stage_times.txt").write_text("train+evaluate onf 95 s\nreport 5 s\n")
+        report = build_report(params, root / "cache", root / "reports", root / "stage_times.txt")
         return {"report": report, "out": root / "reports", "params": params, "ids": ids, "data": data}
 
 
@@ -94,10 +95,20 @@ def test_the_page_is_self_contained(built):
     assert not re.search(r'(src|href)="(https?:)?//', page)
 
 
+def test_the_results_block_holds_the_best_run_per_model_on_the_current_data_only(built):
+    text = (built["out"] / "results.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [row.split(" | ")[0].strip("| ") for row in rows] == ["onf", "lstm", "crnn"]
+    assert "0.900 (0.50/0.50)" in rows[0] and "baseline" not in text  # its run is on other data
+    assert "Main job stages (`metrics/stage_times.txt`, 1.7 min in all): train+evaluate onf 1.6 min" in text
+    assert f"current data (`{built['data']}`)" in text and "commit `abc`" in text
+
+
 def test_no_runs_give_a_page_that_says_how_to_make_one(tmp_path):
     report = build_report(store_params(tmp_path), tmp_path / "no-cache", tmp_path / "reports")
     assert report.runs.empty
     assert "dvc exp run -S model=" in (tmp_path / "reports" / "index.html").read_text()
+    assert "No evaluated runs" in (tmp_path / "reports" / "results.md").read_text()
 
 
 CHROMIUM = shutil.which("chromium")

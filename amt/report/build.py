@@ -24,6 +24,7 @@ from amt.report.figures import run_figures
 from amt.report.leaderboard import best_runs, markdown_table, write_leaderboard
 from amt.report.narrative import describe, side_by_side
 from amt.report.predictions import predicted_pieces, reference_notes
+from amt.report.results import RESULTS_FILE, STAGE_TIMES_FILE, read_stage_times, results_markdown
 from amt.report.runs import load_runs
 
 REPORT_ARTIFACTS = "report"
@@ -40,14 +41,20 @@ class Report:
 
 
 def build_report(
-    params: dict[str, Any], cache_dir: str | Path = CACHE_DIR, out_dir: str | Path = REPORTS_DIR
+    params: dict[str, Any],
+    cache_dir: str | Path = CACHE_DIR,
+    out_dir: str | Path = REPORTS_DIR,
+    stage_times: str | Path = STAGE_TIMES_FILE,
 ) -> Report:
-    """Write leaderboard.md/.csv, errors.md and index.html to ``out_dir``; log figures to MLflow."""
+    """Write leaderboard.md/.csv, results.md, errors.md and index.html to ``out_dir``; log
+    figures to MLflow."""
     out_dir = Path(out_dir)
     experiment = get(params, "tracking.experiment", tracking.DEFAULT_EXPERIMENT)
     runs = load_runs(tracking.use_store(params))
     current = fingerprint(cache_dir) if (Path(cache_dir) / MANIFEST_FILE).exists() else None
     write_leaderboard(runs, out_dir, current)
+    results = results_markdown(runs, current, read_stage_times(stage_times))
+    atomic.write_text(out_dir / RESULTS_FILE, results)
     if runs.empty:
         atomic.write_text(out_dir / "index.html", page.empty_page(experiment))
         return Report(runs)

@@ -57,12 +57,12 @@ def display_table(runs: pd.DataFrame) -> pd.DataFrame:
             "precision": runs["precision"],
             "device": runs["device"],
             "parameters": runs["parameters"].map(_count),
-            "train time": runs["train_seconds"].map(_duration),
+            "train time": runs["train_seconds"].map(format_duration),
         }
     )
     for family, label in FAMILIES.items():
         table[f"{label} F1 (P/R)"] = [
-            _score(f1, precision, recall)
+            format_score(f1, precision, recall)
             for f1, precision, recall in zip(
                 runs[f"{family}_f1"], runs[f"{family}_precision"], runs[f"{family}_recall"], strict=True
             )
@@ -128,7 +128,7 @@ def _data_order(chosen: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _score(f1: float, precision: float, recall: float) -> str:
+def format_score(f1: float, precision: float, recall: float) -> str:
     if pd.isna(f1):
         return "–"
     return f"{f1:.3f} ({precision:.2f}/{recall:.2f})"
@@ -140,7 +140,7 @@ def _count(value) -> str:
     return f"{value / 1e6:.2f} M" if value >= 1e5 else f"{int(value):,}"
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
     if pd.isna(seconds):
         return "–"
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
