@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from amt.errors import AmtError
-from amt.params import threshold
+from amt.core.errors import AmtError
+from amt.core.params import threshold
 from amt.profiles import load_profile, set_options
 from amt.profiles import names as profile_names
 
@@ -82,11 +82,11 @@ def parser() -> argparse.ArgumentParser:
 def transcribe(args: argparse.Namespace) -> int:
     # Imported here: torch and its kin take seconds to load, which `amt profile` and `--help`
     # do without (and pyfluidsynth prints to stdout on import where CI is set).
-    from amt.decoding import Thresholds
-    from amt.device import placement
-    from amt.outputs import check_out_dir, plan_outputs
-    from amt.resynth import resynthesiser
-    from amt.transcribe import Transcriber, read_thresholds, transcribe_files
+    from amt.core.device import placement
+    from amt.inference.decoding import Thresholds
+    from amt.transcription.outputs import check_out_dir, plan_outputs
+    from amt.transcription.resynth import resynthesiser
+    from amt.transcription.transcriber import Transcriber, read_thresholds, transcribe_files
 
     check_out_dir(args.out)
     plan = plan_outputs(args.audio, args.out, args.existing)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from amt.cache import build_cache
-from amt.dataset import PieceDataset, SegmentDataset
-from amt.params import get, load_params
+from amt.core.params import get, load_params
+from amt.data.cache import build_cache
+from amt.data.dataset import PieceDataset, SegmentDataset
 from amt.sources import build_raw
 
 

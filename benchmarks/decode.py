@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 
-from amt.constants import SAMPLE_RATE, n_frames
-from amt.decoding import decode_notes
+from amt.core.constants import SAMPLE_RATE, n_frames
+from amt.inference.decoding import decode_notes
 from tests.test_decoding import random_rolls, reference_decode
 
 

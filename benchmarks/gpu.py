@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.gpu [--steps 300] [--device cuda] [model ...]`` trains each model
 (default: all four) for ``--steps`` steps with params.yaml plus ``GPU_OVERRIDES`` (the
-docs/gpu.md's command) by calling ``amt.training.train`` as the train stage does: DataLoader
+docs/gpu.md's command) by calling ``amt.training.run.train`` as the train stage does: DataLoader
 workers, autocast, checkpoints and MLflow logging (into a scratch store) included. Then it
 transcribes the validation split on the same device. It prints steps/s (the homework's
 reference on a 2020 GPU: 6.3 for onf, 9.2 for the baseline), audio seconds trained and
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import torch
 
-from amt.checkpoint import load_checkpoint, model_from_checkpoint
-from amt.constants import CACHE_DIR, SAMPLE_RATE
-from amt.device import placement
-from amt.evaluation import evaluate_split
+from amt.core.constants import CACHE_DIR, SAMPLE_RATE
+from amt.core.device import placement
+from amt.core.params import get, load_params, with_overrides
+from amt.inference.evaluation import evaluate_split
 from amt.models import MODELS
-from amt.params import get, load_params, with_overrides
-from amt.training import train
+from amt.models.checkpoint import load_checkpoint, model_from_checkpoint
+from amt.training.run import train
 
 # The homework's GPU settings; docs/gpu.md's command sets the same keys (a test checks it).
 GPU_OVERRIDES = {

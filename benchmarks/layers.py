@@ -21,11 +21,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from amt.constants import CACHE_DIR, N_MELS, n_frames
-from amt.device import placement
+from amt.core.constants import CACHE_DIR, N_MELS, n_frames
+from amt.core.device import placement
+from amt.core.params import load_params
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
-from amt.params import load_params
 from benchmarks.train import amt_loop, generated_cache, seconds_per_step
 
 LAYER_REPEATS = 20

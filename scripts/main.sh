@@ -29,7 +29,7 @@ timed "download+cache" dvc repro cache
 # Steps and learning-rate decay interval per model: each model's schedule in params.yaml
 # (train.schedules: onf, the best model, 6500 steps, the other three enough to rank them), all
 # scaled down together on a machine too slow to train them within the 60-minute budget
-# (amt/sizing.py, docs/main-job.md; --full: never). The sizing prints `auto` for a model's own
+# (amt/training/sizing.py, docs/main-job.md; --full: never). The sizing prints `auto` for a model's own
 # schedule; both are passed every time because `dvc exp run -S` leaves its change in params.yaml
 # for the next run.
 start=$SECONDS

@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from amt.audio import from_int16
-from amt.cache import pieces
-from amt.constants import CACHE_DIR, HOP_LENGTH, MIN_MIDI, SAMPLE_RATE
-from amt.features import LogMel
+from amt.core.audio import from_int16
+from amt.core.constants import CACHE_DIR, HOP_LENGTH, MIN_MIDI, SAMPLE_RATE
+from amt.data.cache import pieces
+from amt.models.features import LogMel
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ scripts/main.sh runs this after the report; tests/test_readme.py fails when the 
 import sys
 from pathlib import Path
 
-from amt import atomic
-from amt.constants import REPORTS_DIR
+from amt.core import atomic
+from amt.core.constants import REPORTS_DIR
 from amt.report.results import RESULTS_FILE, readme_with_results
 
 README = Path("README.md")

@@ -1,4 +1,4 @@
-"""Print the main job's steps per model for this machine (amt.sizing): lines of `model steps decay`,
+"""Print the main job's steps per model for this machine (amt.training.sizing): lines of `model steps decay`,
 `auto auto` where they are the model's own schedule in params.yaml.
 
 The first run times a few onf steps and keeps the result in runs/main_job.json; later runs
@@ -8,10 +8,10 @@ reuse it (delete the file to size again). --full gives every model its full step
 import argparse
 import sys
 
-from amt.constants import CACHE_DIR
-from amt.errors import AmtError
-from amt.params import load_params
-from amt.sizing import MAIN_JOB_FILE, Sizing, full_steps, load_or_size, seconds_per_step
+from amt.core.constants import CACHE_DIR
+from amt.core.errors import AmtError
+from amt.core.params import load_params
+from amt.training.sizing import MAIN_JOB_FILE, Sizing, full_steps, load_or_size, seconds_per_step
 
 
 def main() -> int:

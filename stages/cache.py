@@ -1,9 +1,9 @@
 """DVC stage `cache`: turn every raw piece into a pianoroll npz plus a manifest."""
 
-from amt.cache import build_cache
-from amt.constants import CACHE_DIR, RAW_DIR
-from amt.params import data_workers
-from amt.stage import run_stage
+from amt.core.constants import CACHE_DIR, RAW_DIR
+from amt.core.params import data_workers
+from amt.core.stage import run_stage
+from amt.data.cache import build_cache
 
 
 def main(params: dict) -> None:

@@ -1,8 +1,8 @@
 """DVC stage `download`: build the raw layout (FLAC + MIDI + metadata.csv) for data.source."""
 
-from amt.constants import RAW_DIR
+from amt.core.constants import RAW_DIR
+from amt.core.stage import run_stage
 from amt.sources import build_raw
-from amt.stage import run_stage
 
 
 def main(params: dict) -> None:

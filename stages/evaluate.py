@@ -10,15 +10,15 @@ from pathlib import Path
 
 import mlflow
 
-from amt import atomic, tracking
-from amt.checkpoint import load_checkpoint, model_from_checkpoint
-from amt.constants import CACHE_DIR, EVAL_DIR, METRICS_DIR, MODEL_FILE
-from amt.decoding import Thresholds
-from amt.device import placement
-from amt.evaluation import evaluate_split, transcribe_split, tune_thresholds
-from amt.notes import notes_to_midi, write_midi
-from amt.params import get, threshold_grid
-from amt.stage import run_stage
+from amt.core import atomic, tracking
+from amt.core.constants import CACHE_DIR, EVAL_DIR, METRICS_DIR, MODEL_FILE
+from amt.core.device import placement
+from amt.core.notes import notes_to_midi, write_midi
+from amt.core.params import get, threshold_grid
+from amt.core.stage import run_stage
+from amt.inference.decoding import Thresholds
+from amt.inference.evaluation import evaluate_split, transcribe_split, tune_thresholds
+from amt.models.checkpoint import load_checkpoint, model_from_checkpoint
 
 
 def choose_thresholds(model, settings: dict, device) -> Thresholds:

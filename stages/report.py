@@ -4,12 +4,12 @@ Reads the tracking store (not the workspace), so runs of every DVC experiment, q
 ones included, are in it. With no evaluated run it says how to make one and exits 0.
 """
 
-from amt import tracking
-from amt.constants import REPORTS_DIR
-from amt.params import get
+from amt.core import tracking
+from amt.core.constants import REPORTS_DIR
+from amt.core.params import get
+from amt.core.stage import run_stage
 from amt.report.build import build_report
 from amt.report.page import HOW_TO_RUN
-from amt.stage import run_stage
 
 
 def main(params: dict) -> None:

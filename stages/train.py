@@ -4,10 +4,10 @@ import json
 import sys
 from pathlib import Path
 
-from amt import atomic
-from amt.constants import METRICS_DIR
-from amt.stage import INTERRUPTED_EXIT, run_stage
-from amt.training import TrainingInterrupted, train
+from amt.core import atomic
+from amt.core.constants import METRICS_DIR
+from amt.core.stage import INTERRUPTED_EXIT, run_stage
+from amt.training.run import TrainingInterrupted, train
 
 
 def main(params: dict) -> None:

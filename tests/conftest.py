@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amt.audio import save_flac, sha256
-from amt.constants import SAMPLE_RATE
-from amt.notes import make_notes, notes_to_midi, write_midi
+from amt.core.audio import save_flac, sha256
+from amt.core.constants import SAMPLE_RATE
+from amt.core.notes import make_notes, notes_to_midi, write_midi
 
 NOBODY = 65534
 
@@ -56,7 +56,7 @@ def scale_notes(first_pitch: int, count: int, step: float = 0.25) -> list[tuple]
 @pytest.fixture
 def raw_layout(tmp_path: Path) -> Path:
     """A raw directory with two train pieces and one validation and one test piece."""
-    from amt.metadata import write_metadata
+    from amt.core.metadata import write_metadata
 
     raw = tmp_path / "raw"
     rows = [
@@ -75,7 +75,7 @@ def as_unprivileged(function, *args) -> str:
     import multiprocessing
     import os
 
-    from amt.errors import AmtError
+    from amt.core.errors import AmtError
 
     def child(pipe) -> None:
         if os.geteuid() == 0:

@@ -9,16 +9,16 @@ import mlflow
 import numpy as np
 import pytest
 
-from amt import tracking
-from amt.metrics import METRIC_NAMES
-from amt.notes import notes_to_midi, write_midi
-from amt.params import flatten
+from amt.core import tracking
+from amt.core.notes import notes_to_midi, write_midi
+from amt.core.params import flatten
+from amt.inference.metrics import METRIC_NAMES
 
 
 @contextlib.contextmanager
 def isolated_env() -> Iterator[None]:
     """No store or DVC settings from outside; ``mlflow.set_tracking_uri`` also sets
-    ``MLFLOW_TRACKING_URI``, which amt.tracking prefers, so it is cleared for each store."""
+    ``MLFLOW_TRACKING_URI``, which amt.core.tracking prefers, so it is cleared for each store."""
     with pytest.MonkeyPatch.context() as patch:
         for name in ("MLFLOW_TRACKING_URI", "DVC_ROOT", "DVC_EXP_NAME"):
             patch.delenv(name, raising=False)

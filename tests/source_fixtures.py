@@ -5,7 +5,7 @@ import io
 import numpy as np
 import soundfile as sf
 
-from amt.notes import make_notes, notes_to_midi
+from amt.core.notes import make_notes, notes_to_midi
 
 RECORDING_RATE = 44100
 

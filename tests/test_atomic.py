@@ -1,6 +1,6 @@
 import pytest
 
-from amt import atomic
+from amt.core import atomic
 
 
 def test_write_text_replaces_the_file(tmp_path):

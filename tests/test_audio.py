@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from amt.audio import BlockResampler, audio_blocks, load_audio, resample
-from amt.errors import AmtError
+from amt.core.audio import BlockResampler, audio_blocks, load_audio, resample
+from amt.core.errors import AmtError
 
 
 def noise(samples: int, channels: int = 1) -> np.ndarray:

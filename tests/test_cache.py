@@ -9,11 +9,11 @@ import numpy as np
 import psutil
 import pytest
 
-from amt.cache import build_cache, cache_piece, fingerprint, pieces, read_manifest
-from amt.constants import n_frames
-from amt.dataset import PieceDataset, SegmentDataset
-from amt.errors import AmtError
-from amt.training import label_rates
+from amt.core.constants import n_frames
+from amt.core.errors import AmtError
+from amt.data.cache import build_cache, cache_piece, fingerprint, pieces, read_manifest
+from amt.data.dataset import PieceDataset, SegmentDataset
+from amt.training.run import label_rates
 from tests.conftest import scale_notes, write_piece
 
 
@@ -112,7 +112,7 @@ def test_a_manifest_without_file_sizes_asks_for_a_rebuild(raw_layout, tmp_path):
 
 KILLED_PARENT = """
 import os, sys, time
-import amt.cache as cache
+import amt.data.cache as cache
 
 def stuck(job):
     print("worker", os.getpid(), flush=True)

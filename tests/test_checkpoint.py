@@ -4,9 +4,9 @@ from collections import OrderedDict
 import pytest
 import torch
 
-from amt.checkpoint import load_checkpoint, load_model, model_from_checkpoint, save_checkpoint
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 from amt.models import build_model
+from amt.models.checkpoint import load_checkpoint, load_model, model_from_checkpoint, save_checkpoint
 
 SIZES = {"cnn_unit": 2, "fc_unit": 8, "lstm_units": 4, "lstm_layers": 1}
 

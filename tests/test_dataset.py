@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from amt.cache import build_cache
-from amt.dataset import PieceDataset, SegmentDataset
-from amt.errors import AmtError
+from amt.core.errors import AmtError
+from amt.data.cache import build_cache
+from amt.data.dataset import PieceDataset, SegmentDataset
 
 
 @pytest.fixture

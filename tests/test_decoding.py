@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from amt.constants import MIN_MIDI, N_KEYS, frame_to_time, time_to_frame
-from amt.decoding import DEFAULT_VELOCITY, NoteDecoder, Thresholds, decode_notes, frames_to_notes
-from amt.errors import AmtError
-from amt.notes import make_notes, notes_to_rolls
-from amt.params import threshold_grid
+from amt.core.constants import MIN_MIDI, N_KEYS, frame_to_time, time_to_frame
+from amt.core.errors import AmtError
+from amt.core.notes import make_notes, notes_to_rolls
+from amt.core.params import threshold_grid
+from amt.inference.decoding import DEFAULT_VELOCITY, NoteDecoder, Thresholds, decode_notes, frames_to_notes
 
 FRAME = frame_to_time(1)
 

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from amt import device
-from amt.device import Placement, placement, resolve_device, resolve_precision
-from amt.errors import AmtError
+from amt.core import device
+from amt.core.device import Placement, placement, resolve_device, resolve_precision
+from amt.core.errors import AmtError
 
 
 @pytest.fixture

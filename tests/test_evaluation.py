@@ -3,10 +3,10 @@ from itertools import product
 import numpy as np
 import pytest
 
-from amt.decoding import Thresholds, decoded
-from amt.evaluation import Piece, tune_thresholds
-from amt.metrics import mean_metrics, score_piece
-from amt.notes import make_notes, notes_to_rolls
+from amt.core.notes import make_notes, notes_to_rolls
+from amt.inference.decoding import Thresholds, decoded
+from amt.inference.evaluation import Piece, tune_thresholds
+from amt.inference.metrics import mean_metrics, score_piece
 
 FRAMES = 150
 GRID = [0.1, 0.3, 0.5, 0.7]

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from amt.constants import HOP_LENGTH, N_MELS, SAMPLE_RATE, n_frames, time_to_frame
-from amt.features import LogMel
-from amt.notes import make_notes, notes_to_rolls
+from amt.core.constants import HOP_LENGTH, N_MELS, SAMPLE_RATE, n_frames, time_to_frame
+from amt.core.notes import make_notes, notes_to_rolls
+from amt.models.features import LogMel
 
 torch.set_num_threads(1)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from amt.params import get, load_params, with_overrides
+from amt.core.params import get, load_params, with_overrides
 from benchmarks.gpu import GPU_OVERRIDES, run_params
 
 

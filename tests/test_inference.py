@@ -6,9 +6,9 @@ import torch
 import torchaudio
 from torch import nn
 
-from amt.constants import HOP_LENGTH, N_FFT, N_KEYS, SAMPLE_RATE, n_frames
-from amt.errors import AmtError
-from amt.inference import audio_chunks, plan_chunks, predict
+from amt.core.constants import HOP_LENGTH, N_FFT, N_KEYS, SAMPLE_RATE, n_frames
+from amt.core.errors import AmtError
+from amt.inference.chunks import audio_chunks, plan_chunks, predict
 
 torch.set_num_threads(1)
 SECONDS_PER_FRAME = HOP_LENGTH / SAMPLE_RATE

@@ -11,10 +11,10 @@ import pytest
 import soundfile as sf
 from source_fixtures import RECORDING_RATE, midi_bytes, wav_bytes
 
-from amt.audio import sha256
-from amt.errors import AmtError
-from amt.metadata import COLUMNS, write_metadata
-from amt.notes import make_notes, notes_to_midi
+from amt.core.audio import sha256
+from amt.core.errors import AmtError
+from amt.core.metadata import COLUMNS, write_metadata
+from amt.core.notes import make_notes, notes_to_midi
 from amt.sources import local
 
 FORMATS = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3"}

@@ -15,9 +15,9 @@ import pytest
 import soundfile as sf
 from source_fixtures import midi_bytes, wav_bytes
 
-from amt.audio import sha256
-from amt.errors import AmtError
-from amt.metadata import COLUMNS, write_metadata
+from amt.core.audio import sha256
+from amt.core.errors import AmtError
+from amt.core.metadata import COLUMNS, write_metadata
 from amt.sources import maestro, remote_zip
 
 ROOT = "maestro-v3.0.0"
@@ -269,7 +269,7 @@ def test_subset_piece_missing_from_the_archive_is_named(tmp_path, payload):
 
 
 def test_bundled_selection_matches_v3_names_and_adds_twenty_validation_pieces():
-    rows = json.loads((Path(maestro.__file__).parents[1] / "data" / maestro.SMALL_SUBSET_FILE).read_text())
+    rows = json.loads((Path(maestro.__file__).parent / maestro.SMALL_SUBSET_FILE).read_text())
     # v3.0.0 metadata holding the selection's files under other year folders, plus 30 validation pieces
     names = [Path(row["audio_filename"]).name for row in rows] + [f"val_{i}.wav" for i in range(30)]
     table = pd.DataFrame({"key": names, "id": [Path(name).stem for name in names]})

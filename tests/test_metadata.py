@@ -1,7 +1,7 @@
 import pytest
 
-from amt.errors import AmtError
-from amt.metadata import COLUMNS, read_metadata, write_metadata
+from amt.core.errors import AmtError
+from amt.core.metadata import COLUMNS, read_metadata, write_metadata
 
 
 def row(piece_id: str, split: str) -> dict:

@@ -3,9 +3,9 @@ import warnings
 import numpy as np
 import pytest
 
-from amt.constants import N_KEYS
-from amt.metrics import METRIC_NAMES, frame_metrics, mean_metrics, note_metrics, score_piece
-from amt.notes import make_notes, notes_to_rolls
+from amt.core.constants import N_KEYS
+from amt.core.notes import make_notes, notes_to_rolls
+from amt.inference.metrics import METRIC_NAMES, frame_metrics, mean_metrics, note_metrics, score_piece
 
 REF = make_notes([(0.5, 1.0, 60, 80), (1.0, 2.0, 64, 70), (1.5, 1.7, 67, 60), (2.5, 3.5, 48, 90)])
 FRAMES = 120

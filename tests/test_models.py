@@ -3,13 +3,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from amt.constants import N_KEYS, SAMPLE_RATE, n_frames
-from amt.device import cpu_supports_bf16
-from amt.errors import AmtError
+from amt.core.constants import N_KEYS, SAMPLE_RATE, n_frames
+from amt.core.device import cpu_supports_bf16
+from amt.core.errors import AmtError
+from amt.core.notes import make_notes, notes_to_rolls
 from amt.models import MODELS, build_model, count_parameters, init_output_biases
 from amt.models.convstack import ConvStack
 from amt.models.dropout import ByteDropout
-from amt.notes import make_notes, notes_to_rolls
 
 torch.set_num_threads(2)
 

@@ -2,9 +2,9 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from amt.constants import HOP_LENGTH, N_KEYS, SAMPLE_RATE
-from amt.errors import AmtError
-from amt.notes import (
+from amt.core.constants import HOP_LENGTH, N_KEYS, SAMPLE_RATE
+from amt.core.errors import AmtError
+from amt.core.notes import (
     apply_sustain,
     make_notes,
     notes_to_midi,

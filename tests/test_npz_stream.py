@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from amt.npz_stream import StreamedNpz
+from amt.transcription.npz_stream import StreamedNpz
 
 
 def test_streamed_arrays_load_as_numpy_wrote_them(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from amt.outputs import plan_outputs
+from amt.transcription.outputs import plan_outputs
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.distributed as dist
 
-from amt import parallel
+from amt.training import parallel
 
 
 def rank_and_sum(group: parallel.Group, value: float) -> tuple[int, float]:

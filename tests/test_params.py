@@ -5,8 +5,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from amt.errors import AmtError
-from amt.params import DEFAULT_DATA_WORKERS, KNOWN_KEYS, data_workers, flatten, get, is_whole, load_params
+from amt.core.errors import AmtError
+from amt.core.params import (
+    DEFAULT_DATA_WORKERS,
+    KNOWN_KEYS,
+    data_workers,
+    flatten,
+    get,
+    is_whole,
+    load_params,
+)
 
 
 def test_repository_params_load():

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amt import tracking
-from amt.cache import build_cache, fingerprint
-from amt.metadata import write_metadata
-from amt.notes import make_notes
+from amt.core import tracking
+from amt.core.metadata import write_metadata
+from amt.core.notes import make_notes
+from amt.data.cache import build_cache, fingerprint
 from amt.report.build import build_report
 from tests.conftest import scale_notes, write_piece
 from tests.report_fixtures import isolated_env, log_run, store_params

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from amt.notes import make_notes
+from amt.core.notes import make_notes
 from amt.report.errors import (
     analyse,
     error_counts,

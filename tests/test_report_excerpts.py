@@ -1,4 +1,4 @@
-from amt.notes import make_notes
+from amt.core.notes import make_notes
 from amt.report.errors import analyse
 from amt.report.excerpts import WINDOW_SECONDS, choose_excerpts
 

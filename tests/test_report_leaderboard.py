@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from amt import tracking
+from amt.core import tracking
 from amt.report.leaderboard import best_runs, leaderboard_markdown, write_leaderboard
 from amt.report.runs import load_runs, runs_table
 from tests.report_fixtures import isolated_env, log_run, store_params

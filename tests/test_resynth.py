@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from amt.errors import AmtError
-from amt.notes import make_notes, notes_to_midi, write_midi
-from amt.resynth import RESYNTH_RATE, resynthesiser
+from amt.core.errors import AmtError
+from amt.core.notes import make_notes, notes_to_midi, write_midi
+from amt.transcription.resynth import RESYNTH_RATE, resynthesiser
 
 
 def test_a_midi_file_is_played_back_at_its_length(tmp_path):

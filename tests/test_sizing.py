@@ -5,13 +5,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from amt import sizing
-from amt.cache import build_cache
-from amt.dataset import SegmentDataset
-from amt.errors import AmtError
+from amt.core.errors import AmtError
+from amt.core.params import load_params
+from amt.data.cache import build_cache
+from amt.data.dataset import SegmentDataset
 from amt.models import build_model
-from amt.params import load_params
-from amt.sizing import (
+from amt.training import sizing
+from amt.training.run import batches
+from amt.training.settings import TrainSettings
+from amt.training.sizing import (
     BUDGET_SECONDS,
     MARGIN_SECONDS,
     SIZED_OTHER_SECONDS,
@@ -25,8 +27,6 @@ from amt.sizing import (
     size,
     step_loop,
 )
-from amt.train_settings import TrainSettings
-from amt.training import batches
 
 MAIN_JOB = full_steps(load_params())
 

@@ -1,6 +1,6 @@
 import pytest
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 from amt.sources import SOURCES, build_raw, builder
 
 

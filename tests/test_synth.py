@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from amt.audio import load_audio, sha256
-from amt.constants import SAMPLE_RATE
-from amt.metadata import COLUMNS, write_metadata
-from amt.notes import OFFSET, ONSET, load_midi, midi_notes
+from amt.core.audio import load_audio, sha256
+from amt.core.constants import SAMPLE_RATE
+from amt.core.metadata import COLUMNS, write_metadata
+from amt.core.notes import OFFSET, ONSET, load_midi, midi_notes
 from amt.sources.synth import build
 from amt.sources.synth.pieces import play
 from amt.sources.synth.plan import plan_pieces

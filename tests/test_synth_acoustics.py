@@ -1,6 +1,6 @@
 import numpy as np
 
-from amt.constants import SAMPLE_RATE
+from amt.core.constants import SAMPLE_RATE
 from amt.sources.synth.acoustics import PEAK_DBFS, noise, record, room_response
 
 

@@ -3,8 +3,8 @@ import warnings
 import numpy as np
 import pytest
 
-from amt.constants import MAX_MIDI, MIN_MIDI
-from amt.notes import ONSET, PITCH
+from amt.core.constants import MAX_MIDI, MIN_MIDI
+from amt.core.notes import ONSET, PITCH
 from amt.sources.synth import corpus
 from amt.sources.synth.corpus import Work, catalogue, excerpt
 from amt.sources.synth.pieces import GENERATED, play

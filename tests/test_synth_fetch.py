@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 from amt.sources.synth import fetch
 from amt.sources.synth.fetch import WheelMember, extract
 

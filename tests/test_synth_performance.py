@@ -1,6 +1,6 @@
 import numpy as np
 
-from amt.notes import OFFSET, ONSET, PITCH, VELOCITY
+from amt.core.notes import OFFSET, ONSET, PITCH, VELOCITY
 from amt.sources.synth.performance import PEDAL_CATCH, PEDAL_LIFT, _pedalling, cut, perform
 from amt.sources.synth.procedural import compose
 from amt.sources.synth.score import playable

@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import pytest
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 from amt.sources.synth.plan import CORPUS, PROCEDURAL, plan_pieces
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 
-from amt.constants import MAX_MIDI, MIN_MIDI
-from amt.notes import OFFSET, ONSET, PITCH
-from amt.params import load_params
+from amt.core.constants import MAX_MIDI, MIN_MIDI
+from amt.core.notes import OFFSET, ONSET, PITCH
+from amt.core.params import load_params
 from amt.sources.synth.pieces import play
 from amt.sources.synth.plan import PROCEDURAL, plan_pieces
 from amt.sources.synth.procedural import bands, compose

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from amt.constants import HOP_LENGTH, SAMPLE_RATE, time_to_frame
+from amt.core.constants import HOP_LENGTH, SAMPLE_RATE, time_to_frame
 from amt.sources.synth.acoustics import record
 from amt.sources.synth.performance import Performance
 from amt.sources.synth.render import BLOCK, snap, snap_performance, synthesize

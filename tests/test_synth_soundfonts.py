@@ -1,6 +1,6 @@
 import pytest
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 from amt.sources.synth import soundfonts
 from amt.sources.synth.soundfonts import APT_HINT, locate, piano_presets
 

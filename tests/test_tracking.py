@@ -1,12 +1,10 @@
-import json
 from pathlib import Path
 
 import mlflow
 import pytest
 
-from amt import tracking
-from amt.cache import fingerprint
-from amt.tracking import artifact_location, main_root, open_run, run_tags, tracking_uri
+from amt.core import tracking
+from amt.core.tracking import artifact_location, main_root, open_run, run_tags, tracking_uri
 
 PARAMS = {
     "model": "crnn",
@@ -59,15 +57,14 @@ def test_artifacts_go_beside_a_sqlite_database():
 
 
 def test_run_tags_name_the_model_commit_experiment_and_data(tmp_path, monkeypatch):
-    (tmp_path / "manifest.json").write_text(json.dumps({"pieces": []}))
     monkeypatch.setenv("DVC_EXP_NAME", "tawny-oaks")
-    tags = run_tags(PARAMS, tmp_path)
+    tags = run_tags(PARAMS, "f1e2d3")
     assert tags["model"] == "crnn" and tags["dvc_experiment"] == "tawny-oaks"
-    assert tags["data_fingerprint"] == fingerprint(tmp_path)
+    assert tags["data_fingerprint"] == "f1e2d3"
     assert len(tags["git_commit"]) == 40
     monkeypatch.delenv("DVC_EXP_NAME")
     monkeypatch.chdir(tmp_path)
-    assert run_tags(PARAMS, tmp_path)["dvc_experiment"] == "workspace"
+    assert run_tags(PARAMS, "f1e2d3")["dvc_experiment"] == "workspace"
 
 
 def test_a_new_run_is_named_tagged_and_holds_the_flattened_params(store, tmp_path):

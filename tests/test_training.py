@@ -13,16 +13,23 @@ import pytest
 import torch
 import yaml
 
-from amt import parallel
-from amt.cache import build_cache, fingerprint
-from amt.checkpoint import load_checkpoint, load_model
-from amt.dataset import SegmentDataset
-from amt.errors import AmtError
-from amt.metadata import write_metadata
+from amt.core.errors import AmtError
+from amt.core.metadata import write_metadata
+from amt.core.params import load_params, with_overrides
+from amt.data.cache import build_cache, fingerprint
+from amt.data.dataset import SegmentDataset
 from amt.models import build_model
-from amt.params import load_params, with_overrides
-from amt.train_settings import TrainSettings
-from amt.training import Trainer, TrainingInterrupted, batches, label_rates, train, warmed_up_ema
+from amt.models.checkpoint import load_checkpoint, load_model
+from amt.training.run import (
+    Trainer,
+    TrainingInterrupted,
+    batches,
+    label_rates,
+    parallel,
+    train,
+    warmed_up_ema,
+)
+from amt.training.settings import TrainSettings
 from tests.conftest import scale_notes, write_piece
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,21 +9,21 @@ import pytest
 import soundfile as sf
 import torch
 
-from amt import resynth
-from amt import transcribe as transcribe_module
-from amt.audio import audio_blocks, load_audio
-from amt.checkpoint import save_checkpoint
 from amt.cli import main
-from amt.decoding import Thresholds, notes_from
-from amt.device import placement
-from amt.errors import AmtError
-from amt.inference import predict
+from amt.core.audio import audio_blocks, load_audio
+from amt.core.device import placement
+from amt.core.errors import AmtError
+from amt.core.notes import make_notes
+from amt.core.params import load_params
+from amt.inference.chunks import predict
+from amt.inference.decoding import Thresholds, notes_from
+from amt.inference.velocity import band_power
 from amt.models import build_model
-from amt.notes import make_notes
-from amt.outputs import check_out_dir
-from amt.params import load_params
-from amt.transcribe import Transcriber, read_thresholds
-from amt.velocity import band_power
+from amt.models.checkpoint import save_checkpoint
+from amt.transcription import resynth
+from amt.transcription import transcriber as transcribe_module
+from amt.transcription.outputs import check_out_dir
+from amt.transcription.transcriber import Transcriber, read_thresholds
 from tests.conftest import as_unprivileged, scale_notes, tone_audio
 
 IN_RANGE = "must be a number between 0 and 1"

@@ -2,9 +2,9 @@ import numpy as np
 from conftest import tone_audio
 from scipy.stats import spearmanr
 
-from amt.constants import N_KEYS, SAMPLE_RATE
-from amt.notes import VELOCITY, make_notes, notes_to_midi
-from amt.velocity import OnsetStrengths, estimate_velocities, onset_strengths
+from amt.core.constants import N_KEYS, SAMPLE_RATE
+from amt.core.notes import VELOCITY, make_notes, notes_to_midi
+from amt.inference.velocity import OnsetStrengths, estimate_velocities, onset_strengths
 
 
 def check_range(velocities: np.ndarray) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from amt.constants import N_KEYS, N_MELS
+from amt.core.constants import N_KEYS, N_MELS
 from amt.models.base import TranscriptionModel
 from amt.models.convstack import ConvStack
 from amt.models.recurrent import BiLSTM

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from amt.features import LogMel
+from amt.models.features import LogMel
 
 # Typical label base rates (share of frame x key cells holding an onset / a sounding
 # note); training should pass the rates measured on its own data.

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 from amt.models.architectures import Baseline, Crnn, Lstm, OnsetsAndFrames
 from amt.models.base import TranscriptionModel
 from amt.models.sizes import ModelSizes

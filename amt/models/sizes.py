@@ -4,9 +4,9 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
+from amt.core.params import is_whole
 from amt.models.dropout import LEVELS, is_byte_rate
-from amt.params import is_whole
 
 FLAGS = ("lstm_input_norm", "lstm_skip")
 RATES = ("conv_dropout", "fc_dropout")

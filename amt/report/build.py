@@ -13,10 +13,10 @@ from typing import Any
 import mlflow
 import pandas as pd
 
-from amt import atomic, tracking
-from amt.cache import MANIFEST_FILE, fingerprint
-from amt.constants import CACHE_DIR, REPORTS_DIR
-from amt.params import get
+from amt.core import atomic, tracking
+from amt.core.constants import CACHE_DIR, REPORTS_DIR
+from amt.core.params import get
+from amt.data.cache import MANIFEST_FILE, fingerprint
 from amt.report import page
 from amt.report.errors import RunAnalysis, analyse
 from amt.report.excerpts import choose_excerpts

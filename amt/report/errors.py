@@ -22,9 +22,9 @@ import mir_eval
 import numpy as np
 import pandas as pd
 
-from amt.constants import MAX_MIDI, MIN_MIDI
-from amt.metrics import ONSET_TOLERANCE
-from amt.notes import OFFSET, ONSET, PITCH, VELOCITY
+from amt.core.constants import MAX_MIDI, MIN_MIDI
+from amt.core.notes import OFFSET, ONSET, PITCH, VELOCITY
+from amt.inference.metrics import ONSET_TOLERANCE
 
 OCTAVES = (12, 24, 36)
 FIFTHS = (7, 19, 31)
@@ -155,7 +155,7 @@ def analyse(pieces: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> RunAnalysis
 
 
 def scores(ref_hits: pd.Series, est_hits: pd.Series) -> pd.Series:
-    """Precision, recall and F1 of hit flags (0 where undefined, as amt.metrics)."""
+    """Precision, recall and F1 of hit flags (0 where undefined, as amt.inference.metrics)."""
     hits = ref_hits.sum()
     precision = hits / len(est_hits) if len(est_hits) else 0.0
     recall = hits / len(ref_hits) if len(ref_hits) else 0.0

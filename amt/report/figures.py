@@ -13,7 +13,7 @@ import pretty_midi
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from amt.constants import MAX_MIDI, MIN_MIDI
+from amt.core.constants import MAX_MIDI, MIN_MIDI
 from amt.report.errors import (
     DURATION_BINS,
     FALSE_POSITIVE_TYPES,

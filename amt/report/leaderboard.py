@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from amt import atomic
+from amt.core import atomic
 
 SCORE = "note_f1"
 FAMILIES = {"frame": "frame", "note": "note", "note_offset": "note+offset"}

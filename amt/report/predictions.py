@@ -7,8 +7,8 @@ import mlflow
 import numpy as np
 from mlflow.exceptions import MlflowException
 
-from amt.dataset import PieceDataset
-from amt.notes import load_midi, midi_notes
+from amt.core.notes import load_midi, midi_notes
+from amt.data.dataset import PieceDataset
 
 MIDI_ARTIFACTS = "eval/midi"
 

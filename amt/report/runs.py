@@ -7,7 +7,7 @@ precision show the resolved value when a run carries one as a tag, else the para
 import mlflow
 import pandas as pd
 
-from amt.metrics import METRIC_NAMES
+from amt.inference.metrics import METRIC_NAMES
 
 # Report column -> MLflow columns, the first one present (and non-empty) wins.
 SOURCES = {

@@ -1,13 +1,13 @@
-"""Data sources: each turns ``params.yaml: data`` into the raw layout (see amt.metadata)."""
+"""Data sources: each turns ``params.yaml: data`` into the raw layout (see amt.core.metadata)."""
 
 from collections.abc import Callable, Mapping
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from amt.errors import AmtError
-from amt.metadata import write_metadata
-from amt.params import get
+from amt.core.errors import AmtError
+from amt.core.metadata import write_metadata
+from amt.core.params import get
 
 # name -> module holding ``build(params, raw_dir) -> list[dict]`` (one metadata row per piece)
 SOURCES = {"synth": "amt.sources.synth", "maestro": "amt.sources.maestro", "local": "amt.sources.local"}

@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from amt.audio import AUDIO_EXTENSIONS
-from amt.constants import SPLITS
-from amt.errors import AmtError
-from amt.params import get
-from amt.sources.checks import check_unique_ids
+from amt.core.audio import AUDIO_EXTENSIONS
+from amt.core.checks import check_unique_ids
+from amt.core.constants import SPLITS
+from amt.core.errors import AmtError
+from amt.core.params import get
 from amt.sources.raw import import_table
 from amt.sources.stores import Store, open_store
 

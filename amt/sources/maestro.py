@@ -2,7 +2,7 @@
 
 ``data.maestro.subset`` picks the pieces: ``maestro_small`` is the homework's selection
 (100 train and 50 test pieces, listed with MAESTRO v2 paths in the bundled
-``amt/data/maestro_small_v2020.json``) plus 20 pieces of MAESTRO's own validation split,
+``amt/sources/maestro_small_v2020.json``) plus 20 pieces of MAESTRO's own validation split,
 chosen with ``data.seed``; ``all`` is the whole dataset with MAESTRO's splits; any other
 value is the path of a json file in the bundled file's format. ``data.maestro.max_pieces``
 caps each split. Without a local archive only the members those pieces need are fetched
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from amt.errors import AmtError
-from amt.params import get
-from amt.sources.checks import check_unique_ids
+from amt.core.checks import check_unique_ids
+from amt.core.errors import AmtError
+from amt.core.params import get
 from amt.sources.raw import import_table
 from amt.sources.remote_zip import RemoteZipStore
 from amt.sources.stores import Store, ZipStore
@@ -120,8 +120,8 @@ def cap(pieces: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFrame:
 
 def _subset_rows(subset: str) -> tuple[str, list[dict]]:
     if subset == SMALL_SUBSET:
-        resource = resources.files("amt") / "data" / SMALL_SUBSET_FILE
-        return f"amt/data/{SMALL_SUBSET_FILE}", json.loads(resource.read_text())
+        resource = resources.files("amt.sources") / SMALL_SUBSET_FILE
+        return f"amt/sources/{SMALL_SUBSET_FILE}", json.loads(resource.read_text())
     path = Path(subset)
     if not path.is_file():
         raise AmtError(

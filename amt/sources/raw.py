@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from amt import atomic
-from amt.audio import save_flac, sha256
-from amt.constants import SAMPLE_RATE
-from amt.sources.checks import load_pair
+from amt.core import atomic
+from amt.core.audio import save_flac, sha256
+from amt.core.checks import load_pair
+from amt.core.constants import SAMPLE_RATE
 from amt.sources.stores import Store
 
 

@@ -27,8 +27,8 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from amt.atomic import atomic_path
-from amt.errors import AmtError
+from amt.core.atomic import atomic_path
+from amt.core.errors import AmtError
 
 RETRIES = 5
 BACKOFF_S = 1.0  # doubled after each failed attempt

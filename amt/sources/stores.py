@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 
 
 class Store(Protocol):

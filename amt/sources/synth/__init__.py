@@ -13,9 +13,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from amt.atomic import remove_stale_temps
-from amt.errors import AmtError
-from amt.params import data_workers, get
+from amt.core.atomic import remove_stale_temps
+from amt.core.errors import AmtError
+from amt.core.params import data_workers, get
 from amt.sources.synth.pieces import make
 from amt.sources.synth.plan import plan_pieces
 

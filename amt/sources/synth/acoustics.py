@@ -11,7 +11,7 @@ import torch
 import torchaudio.functional as AF
 from scipy.signal import butter, fftconvolve, sosfilt
 
-from amt.constants import SAMPLE_RATE
+from amt.core.constants import SAMPLE_RATE
 
 RT60 = (0.15, 2.2)  # seconds, close-miked studio .. concert hall (log-uniform)
 DIRECT_TO_REVERB_DB = (-4.0, 16.0)

@@ -22,7 +22,7 @@ import pretty_midi
 from music21 import bar, common, converter, repeat, spanner, stream, tempo
 from music21.midi import translate
 
-from amt.notes import ONSET, PITCH, VELOCITY, midi_notes
+from amt.core.notes import ONSET, PITCH, VELOCITY, midi_notes
 from amt.sources.synth.score import Score, fold_into_piano, playable
 
 # corpus folder -> composer, for the folders that hold polyphonic music worth playing on a piano

@@ -12,8 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from amt import atomic
-from amt.errors import AmtError
+from amt.core import atomic
+from amt.core.errors import AmtError
 from amt.sources.synth.soundfonts import FETCHED_DIR, KNOWN_FILES
 
 

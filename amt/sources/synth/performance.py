@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from amt.notes import OFFSET, ONSET, PITCH, VELOCITY
+from amt.core.notes import OFFSET, ONSET, PITCH, VELOCITY
 from amt.sources.synth.score import Score, playable
 
 TEMPO_RANGE = (0.8, 1.25)  # overall speed relative to the written tempo
@@ -32,7 +32,7 @@ RELEASE_TAIL = 1.0  # seconds of audio kept after the last release
 
 @dataclass(frozen=True)
 class Performance:
-    """Performed notes (amt.notes layout, velocity 1-127) and sustain-pedal intervals."""
+    """Performed notes (amt.core.notes layout, velocity 1-127) and sustain-pedal intervals."""
 
     notes: np.ndarray
     pedal: list[tuple[float, float]]

@@ -4,9 +4,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from amt.audio import save_flac, sha256
-from amt.constants import SAMPLE_RATE
-from amt.notes import notes_to_midi, write_midi
+from amt.core.audio import save_flac, sha256
+from amt.core.constants import SAMPLE_RATE
+from amt.core.notes import notes_to_midi, write_midi
 from amt.sources.synth import corpus, procedural
 from amt.sources.synth.acoustics import normalise, record
 from amt.sources.synth.performance import Performance, duration, perform

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from amt.constants import SPLITS
-from amt.errors import AmtError
-from amt.params import get, is_whole
+from amt.core.constants import SPLITS
+from amt.core.errors import AmtError
+from amt.core.params import get, is_whole
 from amt.sources.synth import corpus, procedural
 from amt.sources.synth.soundfonts import Preset, piano_presets, soundfont_name
 

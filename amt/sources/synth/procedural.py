@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from amt.constants import MAX_MIDI, MIN_MIDI
+from amt.core.constants import MAX_MIDI, MIN_MIDI
 from amt.sources.synth.score import Score, playable
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)

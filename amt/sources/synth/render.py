@@ -23,8 +23,8 @@ import functools
 import fluidsynth
 import numpy as np
 
-from amt.constants import MAX_MIDI, MIN_MIDI, SAMPLE_RATE, SUSTAIN_CC
-from amt.notes import OFFSET, ONSET
+from amt.core.constants import MAX_MIDI, MIN_MIDI, SAMPLE_RATE, SUSTAIN_CC
+from amt.core.notes import OFFSET, ONSET
 from amt.sources.synth.performance import Performance
 from amt.sources.synth.soundfonts import Preset, load, pianos
 
@@ -41,7 +41,7 @@ MASTER_CHANNELS = 64
 SHIFTED, PLAIN = 0, 1  # channels: bent by the piece's shift, and as the SoundFont has it
 BEND_SHARE = 4096 / 8192  # of the bend range: exact in both directions, unlike the full 8191 up
 # Order of events that share a sample: a key released as the pedal goes down stays held
-# (the amt.notes pedal convention), and a re-struck key is released before it sounds again.
+# (the amt.core.notes pedal convention), and a re-struck key is released before it sounds again.
 PEDAL_DOWN, NOTE_OFF, PEDAL_UP, NOTE_ON = range(4)
 
 # pyfluidsynth wraps only 16-bit dithered output and no SoundFont sharing: bind the C calls.

@@ -1,7 +1,7 @@
 """A piece as written, before a performer plays it: notes at nominal tempo plus structure.
 
 Corpus excerpts and generated pieces both end in a ``Score``; ``performance`` turns it
-into played notes. The note array has the amt.notes layout, but its velocity column holds
+into played notes. The note array has the amt.core.notes layout, but its velocity column holds
 a written *accent* (velocity units added to the performer's dynamics, 0 = none).
 """
 
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from amt.constants import MAX_MIDI, MIN_MIDI
-from amt.notes import OFFSET, ONSET, PITCH, VELOCITY, make_notes
+from amt.core.constants import MAX_MIDI, MIN_MIDI
+from amt.core.notes import OFFSET, ONSET, PITCH, VELOCITY, make_notes
 
 MIN_DURATION = 0.03  # seconds: shorter notes are inaudible blips on a piano
 UNISON_WINDOW = 0.03  # seconds: the same key struck twice this close is one key press

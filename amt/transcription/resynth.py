@@ -8,7 +8,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 
 RESYNTH_RATE = 16000
 RESYNTH_GAIN = 0.3  # FluidSynth's master gain: loud enough, and dense chords do not clip

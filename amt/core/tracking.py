@@ -21,8 +21,7 @@ import mlflow
 from mlflow.entities import RunStatus
 from mlflow.exceptions import MlflowException
 
-from amt.cache import fingerprint
-from amt.params import flatten, get
+from amt.core.params import flatten, get
 
 DEFAULT_URI = "sqlite:///mlflow.db"
 URI_VARIABLE = "MLFLOW_TRACKING_URI"
@@ -101,13 +100,13 @@ def _git_commit() -> str:
     return result.stdout.strip()
 
 
-def run_tags(params: Mapping[str, Any], cache_dir: str | os.PathLike) -> dict[str, str]:
-    """Tags of a training run: model, git commit, DVC experiment and data fingerprint."""
+def run_tags(params: Mapping[str, Any], data_fingerprint: str) -> dict[str, str]:
+    """Tags of a training run: model, git commit, DVC experiment and the fingerprint of its data."""
     return {
         "model": str(get(params, "model")),
         "git_commit": _git_commit(),
         "dvc_experiment": os.environ.get("DVC_EXP_NAME", "workspace"),
-        "data_fingerprint": fingerprint(cache_dir),
+        "data_fingerprint": data_fingerprint,
     }
 
 

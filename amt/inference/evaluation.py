@@ -12,11 +12,11 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from amt.dataset import PieceDataset
-from amt.decoding import Thresholds, decoded, notes_from
-from amt.inference import predict
-from amt.metrics import METRIC_NAMES, mean_metrics, note_metrics, piece_frame_metrics, score_piece
-from amt.velocity import band_power
+from amt.data.dataset import PieceDataset
+from amt.inference.chunks import predict
+from amt.inference.decoding import Thresholds, decoded, notes_from
+from amt.inference.metrics import METRIC_NAMES, mean_metrics, note_metrics, piece_frame_metrics, score_piece
+from amt.inference.velocity import band_power
 
 
 @dataclass

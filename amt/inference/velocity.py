@@ -20,8 +20,8 @@ import pretty_midi
 import torch
 import torchaudio
 
-from amt.constants import HOP_LENGTH, MIN_MIDI, N_FFT, N_KEYS, SAMPLE_RATE, time_to_frame
-from amt.notes import ONSET, PITCH
+from amt.core.constants import HOP_LENGTH, MIN_MIDI, N_FFT, N_KEYS, SAMPLE_RATE, time_to_frame
+from amt.core.notes import ONSET, PITCH
 
 N_PARTIALS = 4
 BAND_CENTS = 50.0
@@ -108,7 +108,7 @@ class OnsetStrengths:
 
 def band_power(audio: np.ndarray) -> np.ndarray:
     """Power [88, T] (float32) in each key's harmonic band, one column per frame
-    (amt.constants): frame t is the window centred on sample t * HOP_LENGTH."""
+    (amt.core.constants): frame t is the window centred on sample t * HOP_LENGTH."""
     spectrogram = torchaudio.transforms.Spectrogram(
         n_fft=N_FFT, hop_length=HOP_LENGTH, power=2.0, center=True, pad_mode="constant"
     )

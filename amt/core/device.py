@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from amt import atomic
-from amt.constants import SPLITS
-from amt.errors import AmtError
+from amt.core import atomic
+from amt.core.constants import SPLITS
+from amt.core.errors import AmtError
 
 METADATA_FILE = "metadata.csv"
 COLUMNS = (

@@ -2,10 +2,10 @@
 re-synthesised wav out, one file at a time so that one bad file stops nothing else.
 
 A recording is read, resampled, transcribed, decoded and written block by block
-(``amt.audio.audio_blocks``, ``amt.inference.audio_chunks``, ``amt.decoding.NoteDecoder``,
-``amt.velocity.OnsetStrengths``, ``amt.npz_stream``): memory holds about one chunk of
-audio and the note list, whatever the recording's length. Where the outputs go is
-``amt.outputs``' choice; the wav is ``amt.resynth``'s.
+(``amt.core.audio.audio_blocks``, ``amt.inference.chunks.audio_chunks``,
+``amt.inference.decoding.NoteDecoder``, ``amt.inference.velocity.OnsetStrengths``,
+``amt.transcription.npz_stream``): memory holds about one chunk of audio and the note list, whatever the recording's length. Where the outputs go is
+``amt.transcription.outputs``' choice; the wav is ``amt.transcription.resynth``'s.
 """
 
 import json
@@ -19,17 +19,17 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from amt.atomic import atomic_path
-from amt.audio import audio_blocks, audio_seconds
-from amt.checkpoint import load_checkpoint, model_from_checkpoint
-from amt.constants import HEADS, N_KEYS, SAMPLE_RATE, frame_to_time, n_frames
-from amt.decoding import NoteDecoder, Thresholds, frames_to_notes
-from amt.device import Placement
-from amt.errors import AmtError
-from amt.inference import audio_chunks, chunk_frames, predict_chunks
-from amt.notes import notes_to_midi, write_midi
-from amt.npz_stream import StreamedNpz
-from amt.velocity import OnsetStrengths, band_power, velocities_from_strengths
+from amt.core.atomic import atomic_path
+from amt.core.audio import audio_blocks, audio_seconds
+from amt.core.constants import HEADS, N_KEYS, SAMPLE_RATE, frame_to_time, n_frames
+from amt.core.device import Placement
+from amt.core.errors import AmtError
+from amt.core.notes import notes_to_midi, write_midi
+from amt.inference.chunks import audio_chunks, chunk_frames, predict_chunks
+from amt.inference.decoding import NoteDecoder, Thresholds, frames_to_notes
+from amt.inference.velocity import OnsetStrengths, band_power, velocities_from_strengths
+from amt.models.checkpoint import load_checkpoint, model_from_checkpoint
+from amt.transcription.npz_stream import StreamedNpz
 
 SILENCE_PEAK = 1e-4  # a peak below this (-80 dBFS) holds nothing to transcribe
 PROGRESS = "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]"

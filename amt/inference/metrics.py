@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import mir_eval
 import numpy as np
 
-from amt.constants import MIN_MIDI, N_KEYS, frame_to_time
-from amt.notes import OFFSET, ONSET, PITCH, notes_to_rolls
+from amt.core.constants import MIN_MIDI, N_KEYS, frame_to_time
+from amt.core.notes import OFFSET, ONSET, PITCH, notes_to_rolls
 
 METRIC_NAMES = (
     "frame_precision",

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from amt.constants import HEADS, HOP_LENGTH, N_FFT, N_KEYS, SAMPLE_RATE, n_frames
-from amt.errors import AmtError
+from amt.core.constants import HEADS, HOP_LENGTH, N_FFT, N_KEYS, SAMPLE_RATE, n_frames
+from amt.core.errors import AmtError
 
 
 @dataclass(frozen=True)

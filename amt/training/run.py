@@ -29,17 +29,18 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from amt import parallel, tracking
-from amt.cache import fingerprint, pieces, read_piece
-from amt.checkpoint import load_checkpoint, save_checkpoint
-from amt.constants import CACHE_DIR, CHECKPOINT_FILE, MODEL_FILE, SAMPLE_RATE
-from amt.dataset import SegmentDataset
-from amt.device import Placement
-from amt.errors import AmtError
-from amt.evaluation import evaluate_split
+from amt.core import tracking
+from amt.core.constants import CACHE_DIR, CHECKPOINT_FILE, MODEL_FILE, SAMPLE_RATE
+from amt.core.device import Placement
+from amt.core.errors import AmtError
+from amt.core.params import flatten, get
+from amt.data.cache import fingerprint, pieces, read_piece
+from amt.data.dataset import SegmentDataset
+from amt.inference.evaluation import evaluate_split
 from amt.models import TranscriptionModel, build_model, count_parameters, init_output_biases
-from amt.params import flatten, get
-from amt.train_settings import TrainSettings
+from amt.models.checkpoint import load_checkpoint, save_checkpoint
+from amt.training import parallel
+from amt.training.settings import TrainSettings
 
 log = logging.getLogger(__name__)
 
@@ -445,7 +446,7 @@ def train(
     Resumes from ``checkpoint_path`` when it holds an unfinished run of the same params
     and data. Raises AmtError (before any work) for bad params or data, and
     TrainingInterrupted after a clean stop on SIGINT / SIGTERM. With ``train.processes``
-    above 1 the work is shared by that many processes (amt.parallel).
+    above 1 the work is shared by that many processes (amt.training.parallel).
     """
     settings = TrainSettings.from_params(params)
     if settings.validation_interval is not None:
@@ -479,7 +480,7 @@ def _train(
             run.loop(Path(checkpoint_path), stop_requested)
         return None
     where = settings.placement
-    tags = tracking.run_tags(params, cache_dir) | {
+    tags = tracking.run_tags(params, run.fingerprint) | {
         "device": where.device.type,
         "precision": where.precision,
         "processes": str(group.size),

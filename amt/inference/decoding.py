@@ -5,7 +5,7 @@ A note starts on the rising edge of the thresholded onset roll (consecutive onse
 frames merge into one onset) and lasts while its onset or frame probability stays above
 threshold. It ends at the first frame where both are below, or where a new onset of the
 same pitch starts (a re-strike), or at the end of the roll. Onset and offset times are
-the centres of the start and end frames, which inverts ``amt.notes.notes_to_rolls``.
+the centres of the start and end frames, which inverts ``amt.core.notes.notes_to_rolls``.
 """
 
 from collections.abc import Mapping
@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from amt.constants import HEADS, MIN_MIDI, N_KEYS, frame_to_time
-from amt.notes import VELOCITY, make_notes
-from amt.params import threshold
-from amt.velocity import velocities_from_bands
+from amt.core.constants import HEADS, MIN_MIDI, N_KEYS, frame_to_time
+from amt.core.notes import VELOCITY, make_notes
+from amt.core.params import threshold
+from amt.inference.velocity import velocities_from_bands
 
 # Decoded notes carry this velocity when no velocity roll is given; `amt transcribe`
-# replaces it with amt.velocity.estimate_velocities.
+# replaces it with amt.inference.velocity.estimate_velocities.
 DEFAULT_VELOCITY = 64
 MAX_VELOCITY = 127
 
@@ -125,7 +125,7 @@ def decoded(probs: Mapping[str, np.ndarray], thresholds: Thresholds) -> np.ndarr
 
 def notes_from(probs: Mapping[str, np.ndarray], bands: np.ndarray, thresholds: Thresholds) -> np.ndarray:
     """Decoded notes with velocities estimated from the onset strength in the audio's
-    ``amt.velocity.band_power``."""
+    ``amt.inference.velocity.band_power``."""
     notes = decoded(probs, thresholds)
     notes[:, VELOCITY] = velocities_from_bands(notes, bands)
     return notes

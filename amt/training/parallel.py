@@ -27,7 +27,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from amt.processes import die_with
+from amt.core.processes import die_with
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
 

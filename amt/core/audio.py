@@ -12,9 +12,9 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
-from amt.atomic import atomic_path
-from amt.constants import SAMPLE_RATE
-from amt.errors import AmtError
+from amt.core.atomic import atomic_path
+from amt.core.constants import SAMPLE_RATE
+from amt.core.errors import AmtError
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
 BLOCK_SECONDS = 10.0  # of the file's own audio, read at a time

@@ -1,7 +1,7 @@
 """The pianoroll cache: one ``.npz`` per piece, plus a manifest that indexes them.
 
 Each ``<cache>/<split>/<id>.npz`` holds ``audio`` (int16, 16 kHz mono), the ``frame``,
-``onset``, ``offset`` and ``velocity`` rolls (uint8, frames x 88, see amt.notes), the
+``onset``, ``offset`` and ``velocity`` rolls (uint8, frames x 88, see amt.core.notes), the
 pedal-extended ``notes`` (float64, N x 4) and the ``sample_rate``/``hop_length`` it was
 made with. ``manifest.json`` lists every piece with its sizes (the npz's bytes among
 them, so that a truncated file is named before anything reads it); its hash is the data
@@ -21,14 +21,14 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from amt import atomic
-from amt.audio import to_int16
-from amt.constants import HOP_LENGTH, SAMPLE_RATE, n_frames
-from amt.errors import AmtError
-from amt.metadata import read_metadata
-from amt.notes import OFFSET, notes_to_rolls
-from amt.processes import die_with
-from amt.sources.checks import load_pair
+from amt.core import atomic
+from amt.core.audio import to_int16
+from amt.core.checks import load_pair
+from amt.core.constants import HOP_LENGTH, SAMPLE_RATE, n_frames
+from amt.core.errors import AmtError
+from amt.core.metadata import read_metadata
+from amt.core.notes import OFFSET, notes_to_rolls
+from amt.core.processes import die_with
 
 MANIFEST_FILE = "manifest.json"
 REBUILD = "rebuild the cache (dvc repro -f cache)"

@@ -16,7 +16,7 @@ from types import TracebackType
 
 import numpy as np
 
-from amt.atomic import atomic_path
+from amt.core.atomic import atomic_path
 
 COPY_BYTES = 1 << 22
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from amt.audio import load_audio
-from amt.constants import SAMPLE_RATE
-from amt.errors import AmtError
-from amt.notes import OFFSET, read_midi_notes
+from amt.core.audio import load_audio
+from amt.core.constants import SAMPLE_RATE
+from amt.core.errors import AmtError
+from amt.core.notes import OFFSET, read_midi_notes
 
 MAX_SHORTFALL_S = 1.0  # audio may end this much before the last note ...
 MAX_SHORTFALL_SHARE = 0.1  # ... or this share of the MIDI's length, whichever is larger

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 
 PARAMS_FILE = "params.yaml"
 DEFAULT_DATA_WORKERS = 2  # data.workers when params.yaml has none

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
-from amt.atomic import atomic_path
-from amt.constants import MAX_MIDI, MIN_MIDI, N_KEYS, SUSTAIN_CC, SUSTAIN_THRESHOLD, time_to_frame
-from amt.errors import AmtError
+from amt.core.atomic import atomic_path
+from amt.core.constants import MAX_MIDI, MIN_MIDI, N_KEYS, SUSTAIN_CC, SUSTAIN_THRESHOLD, time_to_frame
+from amt.core.errors import AmtError
 
 # music21 writes 10080 ticks per quarter: long pieces exceed pretty_midi's default guard.
 pretty_midi.pretty_midi.MAX_TICK = 10**9

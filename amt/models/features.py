@@ -1,14 +1,14 @@
 """The log-mel front end every model starts from.
 
 Frame ``t`` of the output is centred on sample ``t * HOP_LENGTH`` (``center=True``), so
-it describes the same instant as label frame ``t`` (see amt.constants).
+it describes the same instant as label frame ``t`` (see amt.core.constants).
 """
 
 import torch
 import torchaudio
 from torch import nn
 
-from amt.constants import HOP_LENGTH, MEL_FMAX, MEL_FMIN, N_FFT, N_MELS, SAMPLE_RATE
+from amt.core.constants import HOP_LENGTH, MEL_FMAX, MEL_FMIN, N_FFT, N_MELS, SAMPLE_RATE
 
 LOG_FLOOR = 1e-5  # magnitude floor before the log: silence maps to log(1e-5) ~ -11.5
 

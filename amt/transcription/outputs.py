@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from amt.errors import AmtError
+from amt.core.errors import AmtError
 
 OUTPUT_SUFFIXES = (".mid", ".npz", ".resynth.wav")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
-from amt.atomic import atomic_path
-from amt.errors import AmtError
+from amt.core.atomic import atomic_path
+from amt.core.errors import AmtError
 from amt.models import MODELS, TranscriptionModel, build_model
 
 FORMAT = "amt-checkpoint"

@@ -1,0 +1,1 @@
+"""The pianoroll cache (built by the cache stage) and the training segments read from it."""

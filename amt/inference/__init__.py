@@ -1,0 +1,1 @@
+"""From model outputs to notes and scores: chunked inference, decoding, velocities, metrics."""

@@ -1,0 +1,1 @@
+"""amt transcribe: audio files in, MIDI, piano rolls and a resynthesis out."""
