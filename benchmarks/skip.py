@@ -19,7 +19,8 @@ import torch
 from amt.core.constants import CACHE_DIR
 from amt.core.params import load_params
 from amt.inference.evaluation import transcribe_split, tune_thresholds
-from amt.training.run import Run, batches
+from amt.training.batches import batches
+from amt.training.run import Run
 from amt.training.settings import TrainSettings
 
 VALIDATION_PIECES = 10

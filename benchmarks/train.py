@@ -31,9 +31,9 @@ from amt.data.cache import build_cache, pieces
 from amt.models import MODELS, build_model
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
-from amt.training.run import OUTPUTS
 from amt.training.settings import TrainSettings
 from amt.training.sizing import step_loop
+from amt.training.trainer import OUTPUTS
 from tests.conftest import write_piece
 
 WARMUP_STEPS = 1

@@ -7,7 +7,8 @@ from pathlib import Path
 from amt.core import atomic
 from amt.core.constants import METRICS_DIR
 from amt.core.stage import INTERRUPTED_EXIT, run_stage
-from amt.training.run import TrainingInterrupted, train
+from amt.training.resume import TrainingInterrupted
+from amt.training.run import train
 
 
 def main(params: dict) -> None:

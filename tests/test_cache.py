@@ -13,7 +13,7 @@ from amt.core.constants import n_frames
 from amt.core.errors import AmtError
 from amt.data.cache import build_cache, cache_piece, fingerprint, pieces, read_manifest
 from amt.data.dataset import PieceDataset, SegmentDataset
-from amt.training.run import label_rates
+from amt.training.batches import label_rates
 from tests.conftest import scale_notes, write_piece
 
 

@@ -11,7 +11,7 @@ from amt.data.cache import build_cache
 from amt.data.dataset import SegmentDataset
 from amt.models import build_model
 from amt.training import sizing
-from amt.training.run import batches
+from amt.training.batches import batches
 from amt.training.settings import TrainSettings
 from amt.training.sizing import (
     BUDGET_SECONDS,

@@ -20,16 +20,12 @@ from amt.data.cache import build_cache, fingerprint
 from amt.data.dataset import SegmentDataset
 from amt.models import build_model
 from amt.models.checkpoint import load_checkpoint, load_model
-from amt.training.run import (
-    Trainer,
-    TrainingInterrupted,
-    batches,
-    label_rates,
-    parallel,
-    train,
-    warmed_up_ema,
-)
+from amt.training import parallel
+from amt.training.batches import batches, label_rates
+from amt.training.resume import TrainingInterrupted
+from amt.training.run import train
 from amt.training.settings import TrainSettings
+from amt.training.trainer import Trainer, warmed_up_ema
 from tests.conftest import scale_notes, write_piece
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,42 +9,32 @@ Ctrl-C or SIGTERM stop at the end of the current step with a checkpoint; a secon
 stops at once. ``kill -9`` loses the steps since the last checkpoint, no more.
 """
 
-import contextlib
-import logging
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import mlflow
-import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
-from torch.optim.swa_utils import AveragedModel
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from amt.core import tracking
 from amt.core.constants import CACHE_DIR, CHECKPOINT_FILE, MODEL_FILE, SAMPLE_RATE
 from amt.core.device import Placement
-from amt.core.errors import AmtError
-from amt.core.params import flatten, get
-from amt.data.cache import fingerprint, pieces, read_piece
+from amt.core.params import get
+from amt.data.cache import fingerprint
 from amt.data.dataset import SegmentDataset
 from amt.inference.evaluation import evaluate_split
 from amt.models import TranscriptionModel, build_model, count_parameters, init_output_biases
-from amt.models.checkpoint import load_checkpoint, save_checkpoint
+from amt.models.checkpoint import save_checkpoint
 from amt.training import parallel
+from amt.training.batches import batches, label_rates
+from amt.training.resume import TrainingInterrupted, find_resumable, stop_requests
 from amt.training.settings import TrainSettings
+from amt.training.trainer import Trainer
 
-log = logging.getLogger(__name__)
-
-OUTPUTS = ("onset", "frame")
 SHOWN_METRICS = ("validation_note_f1", "validation_note_offset_f1", "validation_frame_f1")
 # Logged once per run, at its end (the losses have been logged all along).
 RUN_METRICS = (
@@ -55,134 +45,11 @@ RUN_METRICS = (
     "train_seconds",
     "wall_seconds",
 )
-# Keys that do not change the weights a run produces: changing them keeps a checkpoint resumable.
-RESUME_IGNORES = ("train.workers", "train.validation_interval", "train.checkpoint_interval")
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM stopped training after saving a checkpoint; the message says where."""
 
 
 def _due(step: int, interval: int | None) -> bool:
     """Whether something done every ``interval`` steps (None: never) is due after ``step``."""
     return interval is not None and step % interval == 0
-
-
-def label_rates(cache_dir: str | Path) -> dict[str, float]:
-    """Share of (frame, key) cells holding an onset / a sounding note in the training split."""
-    totals, cells = dict.fromkeys(OUTPUTS, 0), 0
-    for file in pieces(cache_dir, "train")["file"]:
-        data = read_piece(Path(cache_dir) / file, OUTPUTS)
-        for name in OUTPUTS:
-            totals[name] += int(np.count_nonzero(data[name]))
-        cells += data["frame"].size
-    return {f"{name}_rate": totals[name] / cells for name in OUTPUTS}
-
-
-def warmed_up_ema(decay: float) -> Callable[[list[torch.Tensor], list[torch.Tensor], torch.Tensor], None]:
-    """An ``AveragedModel`` update: an exponential moving average whose decay warms up.
-
-    Update ``n`` (the first one copies the weights) uses ``min(decay, (1 + n) / (10 + n))``,
-    as TensorFlow's ExponentialMovingAverage does with ``num_updates``: a plain 0.999 would
-    still give the random initial weights a share of 0.999 ** 1000 = 37% after 1000 steps.
-    Integer buffers (batch norm's step counter) take the current value.
-    """
-
-    @torch.no_grad()
-    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], updates: torch.Tensor) -> None:
-        if not averaged[0].is_floating_point():
-            torch._foreach_copy_(averaged, current)
-            return
-        count = int(updates)
-        torch._foreach_lerp_(averaged, current, 1.0 - min(decay, (1 + count) / (10 + count)))
-
-    return update
-
-
-class Trainer:
-    """A model with its optimiser, learning-rate schedule and loss scaler: one step at a time.
-
-    AdamW with ``weight_decay`` 0 is the homework's Adam. Gradients are clipped after
-    unscaling and before the optimiser step (clipping after the step does nothing). With
-    ``ema_decay`` it also keeps an exponential moving average of the weights (and of the
-    batch-norm statistics), which is what gets validated and saved: it smooths out the
-    step-to-step noise of small batches.
-    """
-
-    def __init__(
-        self, model: TranscriptionModel, settings: TrainSettings, group: parallel.Group = parallel.SINGLE
-    ) -> None:
-        self.settings = settings
-        self.where = settings.placement
-        self.model = model.to(self.where.device).train()
-        self.network = model if group.size == 1 else DistributedDataParallel(model)
-        self.optimizer = torch.optim.AdamW(
-            model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
-        )
-        self.scheduler = torch.optim.lr_scheduler.StepLR(
-            self.optimizer, step_size=settings.lr_decay_steps, gamma=settings.lr_decay_rate
-        )
-        self.scaler = self.where.grad_scaler()
-        self.average = (
-            None
-            if settings.ema_decay is None
-            else AveragedModel(model, multi_avg_fn=warmed_up_ema(settings.ema_decay), use_buffers=True)
-        )
-
-    @property
-    def final_model(self) -> TranscriptionModel:
-        """The weights to validate and save: the moving average if there is one."""
-        return self.model if self.average is None else self.average.module
-
-    def step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
-        """One optimiser step on ``batch``; return its losses and learning rate."""
-        device = self.where.device
-        with self.where.autocast():
-            logits = self.network(batch["audio"].to(device, non_blocking=True))
-        losses = {
-            f"{name}_loss": F.binary_cross_entropy_with_logits(logits[name].float(), batch[name].to(device))
-            for name in OUTPUTS
-        }
-        loss = sum(losses.values())
-        learning_rate = self.optimizer.param_groups[0]["lr"]
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        if self.settings.clip_grad_norm is not None:
-            self.scaler.unscale_(self.optimizer)
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.clip_grad_norm)
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-        self.scheduler.step()
-        if self.average is not None:
-            self.average.update_parameters(self.model)
-        return {"loss": loss.item(), **{k: v.item() for k, v in losses.items()}, "lr": learning_rate}
-
-    def state_dict(self) -> dict[str, Any]:
-        """What a resumed run needs: the weights in training (not their average), optimiser and all."""
-        rng = {"torch": torch.get_rng_state()}
-        if self.where.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state_all()
-        state = {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "rng": rng,
-        }
-        if self.average is not None:
-            state["average"] = self.average.state_dict()
-        return state
-
-    def load_state_dict(self, checkpoint: Mapping[str, Any]) -> None:
-        self.model.load_state_dict(checkpoint["model"])
-        self.optimizer.load_state_dict(checkpoint["optimizer"])
-        self.scheduler.load_state_dict(checkpoint["scheduler"])
-        self.scaler.load_state_dict(checkpoint["scaler"])
-        if self.average is not None:
-            self.average.load_state_dict(checkpoint["average"])
-        torch.set_rng_state(checkpoint["rng"]["torch"])
-        if "cuda" in checkpoint["rng"] and self.where.device.type == "cuda":
-            torch.cuda.set_rng_state_all(checkpoint["rng"]["cuda"])
 
 
 @dataclass
@@ -215,88 +82,6 @@ class TrainResult:
     summary: dict[str, float]
     curve: pd.DataFrame
     run_id: str
-
-
-def resume_key(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The params a checkpoint must share with the current run to be resumed."""
-    sections = {name: params.get(name) for name in ("model", "models", "train")}
-    return {key: value for key, value in flatten(sections).items() if key not in RESUME_IGNORES}
-
-
-def find_resumable(
-    path: str | Path, params: Mapping[str, Any], data_fingerprint: str, steps: int
-) -> dict[str, Any] | None:
-    """The checkpoint at ``path`` if this run can continue it; otherwise None, saying why."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        checkpoint = load_checkpoint(path)
-    except AmtError as error:
-        log.warning("%s; starting fresh", error)
-        return None
-    stored, wanted = resume_key(checkpoint["params"]), resume_key(params)
-    changed = sorted(key for key in stored.keys() | wanted.keys() if stored.get(key) != wanted.get(key))
-    if changed:
-        reason = f"it was made with other params ({', '.join(changed)})"
-    elif checkpoint.get("data_fingerprint") != data_fingerprint:
-        reason = "it was made from another data cache"
-    elif checkpoint["step"] >= steps:
-        reason = "its run finished"
-    else:
-        return checkpoint
-    log.warning("%s: not resuming, %s; starting fresh", path, reason)
-    return None
-
-
-@contextlib.contextmanager
-def stop_requests() -> Iterator[Callable[[], str | None]]:
-    """Turn SIGINT and SIGTERM into a request to stop after the current step.
-
-    Yields a function that names the signal once one arrived. A second signal raises
-    KeyboardInterrupt at once. Outside the main thread no handler can be set.
-    """
-    received: list[str] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: None
-        return
-
-    def request(signum: int, _frame: Any) -> None:
-        if received:
-            raise KeyboardInterrupt
-        received.append(signal.Signals(signum).name)
-
-    previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield lambda: received[0] if received else None
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _ignore_sigint(_worker: int) -> None:
-    """DataLoader workers leave Ctrl-C to the main process, which stops cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def batches(
-    dataset: SegmentDataset, settings: TrainSettings, start: int, group: parallel.Group = parallel.SINGLE
-) -> DataLoader:
-    """Batches from step ``start`` on: items ``start * batch_size`` onwards, in order; each
-    process of ``group`` takes its share of every batch."""
-    size, share = settings.batch_size, settings.batch_size // group.size
-    items = (
-        step * size + group.rank * share + i for step in range(start, settings.steps) for i in range(share)
-    )
-    return DataLoader(
-        dataset,
-        batch_size=share,
-        sampler=list(items),
-        num_workers=settings.workers,
-        worker_init_fn=_ignore_sigint if settings.workers else None,
-        generator=torch.Generator().manual_seed(settings.seed),
-        pin_memory=settings.placement.device.type == "cuda",
-    )
 
 
 def _validate(

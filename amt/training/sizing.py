@@ -24,8 +24,9 @@ from amt.core import atomic
 from amt.core.errors import AmtError
 from amt.data.dataset import SegmentDataset
 from amt.models import MODELS, build_model
-from amt.training.run import Trainer, batches
+from amt.training.batches import batches
 from amt.training.settings import AUTO, TrainSettings, schedule
+from amt.training.trainer import Trainer
 
 BUDGET_SECONDS = 60 * 60
 MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine

@@ -4,8 +4,9 @@ re-synthesised wav out, one file at a time so that one bad file stops nothing el
 A recording is read, resampled, transcribed, decoded and written block by block
 (``amt.core.audio.audio_blocks``, ``amt.inference.chunks.audio_chunks``,
 ``amt.inference.decoding.NoteDecoder``, ``amt.inference.velocity.OnsetStrengths``,
-``amt.transcription.npz_stream``): memory holds about one chunk of audio and the note list, whatever the recording's length. Where the outputs go is
-``amt.transcription.outputs``' choice; the wav is ``amt.transcription.resynth``'s.
+``amt.transcription.npz_stream``): memory holds about one chunk of audio and the note
+list, whatever the recording's length. Where the outputs go is ``amt.transcription.outputs``'
+choice; the wav is ``amt.transcription.resynth``'s.
 """
 
 import json

@@ -1,0 +1,81 @@
+"""Stopping cleanly and resuming: Ctrl-C / SIGTERM become a request to stop after the
+current step, and a checkpoint is resumed only when it was made with the same params and data.
+"""
+
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from amt.core.errors import AmtError
+from amt.core.params import flatten
+from amt.models.checkpoint import load_checkpoint
+
+log = logging.getLogger(__name__)
+
+# Keys that do not change the weights a run produces: changing them keeps a checkpoint resumable.
+RESUME_IGNORES = ("train.workers", "train.validation_interval", "train.checkpoint_interval")
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped training after saving a checkpoint; the message says where."""
+
+
+def resume_key(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The params a checkpoint must share with the current run to be resumed."""
+    sections = {name: params.get(name) for name in ("model", "models", "train")}
+    return {key: value for key, value in flatten(sections).items() if key not in RESUME_IGNORES}
+
+
+def find_resumable(
+    path: str | Path, params: Mapping[str, Any], data_fingerprint: str, steps: int
+) -> dict[str, Any] | None:
+    """The checkpoint at ``path`` if this run can continue it; otherwise None, saying why."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        checkpoint = load_checkpoint(path)
+    except AmtError as error:
+        log.warning("%s; starting fresh", error)
+        return None
+    stored, wanted = resume_key(checkpoint["params"]), resume_key(params)
+    changed = sorted(key for key in stored.keys() | wanted.keys() if stored.get(key) != wanted.get(key))
+    if changed:
+        reason = f"it was made with other params ({', '.join(changed)})"
+    elif checkpoint.get("data_fingerprint") != data_fingerprint:
+        reason = "it was made from another data cache"
+    elif checkpoint["step"] >= steps:
+        reason = "its run finished"
+    else:
+        return checkpoint
+    log.warning("%s: not resuming, %s; starting fresh", path, reason)
+    return None
+
+
+@contextlib.contextmanager
+def stop_requests() -> Iterator[Callable[[], str | None]]:
+    """Turn SIGINT and SIGTERM into a request to stop after the current step.
+
+    Yields a function that names the signal once one arrived. A second signal raises
+    KeyboardInterrupt at once. Outside the main thread no handler can be set.
+    """
+    received: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+
+    def request(signum: int, _frame: Any) -> None:
+        if received:
+            raise KeyboardInterrupt
+        received.append(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield lambda: received[0] if received else None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
