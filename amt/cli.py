@@ -2,13 +2,18 @@
 ``amt profile NAME``."""
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
+from amt.config import load_config
+from amt.config.reader import threshold
 from amt.core.errors import AmtError
-from amt.core.params import threshold
+from amt.core.log import configure
 from amt.profiles import load_profile, set_options
 from amt.profiles import names as profile_names
+
+log = logging.getLogger("amt.cli")
 
 OUTPUTS_HELP = """\
 For each input, three files go to --out, named after the input's whole file name so that
@@ -31,6 +36,12 @@ def probability(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="amt", description="Automatic piano transcription.")
+    loudness = main.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity", help="say more")
+    loudness.add_argument(
+        "-q", "--quiet", action="store_const", const=-1, dest="verbosity", help="only warnings and errors"
+    )
+    main.set_defaults(verbosity=0)
     commands = main.add_subparsers(dest="command", required=True)
     transcribe = commands.add_parser(
         "transcribe",
@@ -99,18 +110,22 @@ def transcribe(args: argparse.Namespace) -> int:
     )
     render, why_not = (None, "") if args.no_wav else resynthesiser()
     if why_not:
-        print(f"amt transcribe: writing no .resynth.wav files: {why_not}", file=sys.stderr)
+        log.warning("writing no .resynth.wav files: %s", why_not)
     skipped = len(args.audio) - len(plan)
     if skipped:
-        print(f"amt transcribe: skipping {skipped} inputs whose outputs exist (--skip-existing)")
+        log.info("skipping %d inputs whose outputs exist (--skip-existing)", skipped)
     failures = transcribe_files(transcriber, plan, render)
     if failures:
-        print(f"amt transcribe: {failures} of {len(plan)} files failed", file=sys.stderr)
+        log.error("%d of %d files failed", failures, len(plan))
     return 1 if failures else 0
 
 
 def print_profile(args: argparse.Namespace) -> int:
-    print(" ".join(set_options(load_profile(args.name))))
+    """Print the profile as options (the command's output, so on stdout), once params.yaml
+    with the profile applied is a valid config."""
+    settings = load_profile(args.name)
+    load_config().with_overrides(settings)
+    print(" ".join(set_options(settings)))
     return 0
 
 
@@ -119,10 +134,11 @@ COMMANDS = {"transcribe": transcribe, "profile": print_profile}
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    configure(args.command, args.verbosity)
     try:
         return COMMANDS[args.command](args)
     except AmtError as error:
-        print(f"amt {args.command}: error: {error}", file=sys.stderr)
+        log.error("%s", error)
         return 1
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
+from amt.config.params import check_known_keys, flatten
 from amt.core.errors import AmtError
-from amt.core.params import check_known_keys, flatten
 
 PROFILES_DIR = Path("profiles")
 

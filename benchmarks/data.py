@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from amt.core.params import get, load_params
+from amt.config import Config
+from amt.config.params import load_params
 from amt.data.cache import build_cache
 from amt.data.dataset import PieceDataset, SegmentDataset
 from amt.sources import build_raw
@@ -35,17 +36,18 @@ def main() -> None:
     args = parser.parse_args()
     params = copy.deepcopy(load_params())
     params["data"]["synth"]["pieces"] = {"train": args.pieces, "validation": 2, "test": 2}
-    workers = get(params, "data.workers", 2)
+    config = Config.from_params(params)
+    workers = config.data.workers
     with tempfile.TemporaryDirectory() as tmp:
         raw, cache = Path(tmp) / "raw", Path(tmp) / "cache"
         start = time.perf_counter()
-        build_raw(params, raw)
+        build_raw(config.data, raw)
         render_seconds = time.perf_counter() - start
         audio_seconds = pd.read_csv(raw / "metadata.csv")["duration"].sum()
         start = time.perf_counter()
         build_cache(raw, cache, workers=workers)
         cache_seconds = time.perf_counter() - start
-        sequence_length = get(params, "train.sequence_length")
+        sequence_length = config.train.sequence_length
         segments = SegmentDataset(cache, "train", sequence_length, seed=0, size=args.segments)
         start = time.perf_counter()
         for index in range(len(segments)):

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import torch
 
+from amt.config import Config
+from amt.config.params import load_params, with_overrides
 from amt.core.constants import CACHE_DIR, SAMPLE_RATE
 from amt.core.device import placement
-from amt.core.params import get, load_params, with_overrides
 from amt.inference.evaluation import evaluate_split
 from amt.models import MODELS
-from amt.models.checkpoint import load_checkpoint, model_from_checkpoint
+from amt.models.checkpoint import load_model_file
 from amt.training.run import train
 
 # The homework's GPU settings; docs/gpu.md's command sets the same keys (a test checks it).
@@ -56,13 +57,12 @@ def run_params(model: str, steps: int, device: str, scratch: Path) -> dict:
 def validation_speed(model_file: Path, params: dict) -> tuple[float, float]:
     """Audio seconds of the validation split transcribed per wall second (as the evaluate stage
     does it: same device, same autocast), and its note F1."""
-    where = placement(get(params, "train.device"), get(params, "train.precision"))
-    model = model_from_checkpoint(load_checkpoint(model_file), where.device)
+    config = Config.from_params(params)
+    where = placement(config.train.device, config.train.precision)
+    model = load_model_file(model_file, where.device).model
     start = time.perf_counter()
     with where.autocast():
-        metrics, _, pieces = evaluate_split(
-            model, CACHE_DIR, "validation", get(params, "evaluate"), where.device
-        )
+        metrics, _, pieces = evaluate_split(model, CACHE_DIR, "validation", config.evaluate, where.device)
     audio_seconds = sum(len(piece.audio) for piece in pieces) / SAMPLE_RATE
     return audio_seconds / (time.perf_counter() - start), metrics["note_f1"]
 
@@ -82,7 +82,7 @@ def main() -> None:
             if args.device == "cuda":
                 torch.cuda.reset_peak_memory_stats()
             model_file = scratch / "model.pt"
-            summary = train(params, CACHE_DIR, model_file, scratch / "last.pt").summary
+            summary = train(Config.from_params(params), CACHE_DIR, model_file, scratch / "last.pt").summary
             memory = ""
             if args.device == "cuda":
                 memory = f", peak GPU memory {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB"

@@ -21,9 +21,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from amt.config.params import load_params
 from amt.core.constants import CACHE_DIR, N_MELS, n_frames
 from amt.core.device import placement
-from amt.core.params import load_params
 from amt.models.dropout import ByteDropout
 from amt.models.pooling import FrequencyMaxPool
 from benchmarks.train import amt_loop, generated_cache, seconds_per_step

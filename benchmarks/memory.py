@@ -20,7 +20,8 @@ import soundfile as sf
 import torch
 
 from amt.cli import main as amt_main
-from amt.core.params import get, load_params
+from amt.config import Config
+from amt.config.params import load_params
 from amt.models import build_model
 from amt.models.checkpoint import save_checkpoint
 
@@ -44,7 +45,7 @@ def write_recording(path: Path, minutes: float, seed: int = 0) -> None:
 
 def write_model(path: Path) -> None:
     params = load_params()
-    model = build_model("onf", get(params, "models"))
+    model = build_model("onf", Config.from_params(params).models)
     state = {"model_config": model.config, "model": model.state_dict(), "step": 0, "params": params}
     save_checkpoint(path, state | {"run_id": None})
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import torch
 
+from amt.config import Config
+from amt.config.params import load_params, with_overrides
 from amt.core.constants import CACHE_DIR
-from amt.core.params import load_params, with_overrides
 from amt.training.run import train
 from benchmarks.train import generated_cache
 
@@ -32,7 +33,12 @@ def steps_per_second(params: dict, cache_dir: Path, scratch: Path, processes: in
         "train.validation_interval": None,
         "tracking.uri": f"sqlite:///{scratch / 'mlflow.db'}",
     }
-    result = train(with_overrides(params, overrides), cache_dir, run_dir / "model.pt", run_dir / "last.pt")
+    result = train(
+        Config.from_params(with_overrides(params, overrides)),
+        cache_dir,
+        run_dir / "model.pt",
+        run_dir / "last.pt",
+    )
     return result.summary["steps_per_second"]
 
 

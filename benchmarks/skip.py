@@ -16,8 +16,9 @@ import time
 import numpy as np
 import torch
 
+from amt.config import Config
+from amt.config.params import load_params
 from amt.core.constants import CACHE_DIR
-from amt.core.params import load_params
 from amt.inference.evaluation import transcribe_split, tune_thresholds
 from amt.training.batches import batches
 from amt.training.run import Run
@@ -36,8 +37,9 @@ def train(params: dict, model_name: str, skip: bool, steps: int) -> tuple:
     models = params["models"] | {"lstm_skip": skip}
     train = params["train"] | {"steps": steps}
     run_params = params | {"model": model_name, "models": models, "train": train}
-    settings = TrainSettings.from_params(run_params)
-    run = Run(run_params, settings, CACHE_DIR)
+    config = Config.from_params(run_params)
+    settings = TrainSettings.from_config(config)
+    run = Run(config, settings, CACHE_DIR)
     start = time.perf_counter()
     losses = [run.trainer.step(batch) for batch in batches(run.dataset, settings, 0)][-LOSS_WINDOW:]
     return run.trainer.model.eval(), settings, losses, time.perf_counter() - start
@@ -45,13 +47,13 @@ def train(params: dict, model_name: str, skip: bool, steps: int) -> tuple:
 
 def validation_note_f1(model: torch.nn.Module, params: dict, settings: TrainSettings) -> tuple:
     """Thresholds tuned on the first validation pieces, and the note F1 they give there."""
-    where = settings.placement
+    where, evaluate = settings.placement, Config.from_params(params).evaluate
     with torch.no_grad(), where.autocast():
         transcribed = transcribe_split(
-            model, CACHE_DIR, "validation", params["evaluate"], where.device, VALIDATION_PIECES
+            model, CACHE_DIR, "validation", evaluate, where.device, VALIDATION_PIECES
         )
         pieces = list(transcribed)
-    return tune_thresholds(pieces, params["evaluate"]["threshold_grid"])
+    return tune_thresholds(pieces, evaluate.threshold_grid)
 
 
 def run(params: dict, model_name: str, skip: bool, steps: int) -> str:

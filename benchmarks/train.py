@@ -22,11 +22,12 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
+from amt.config import Config
+from amt.config.params import load_params
 from amt.core.audio import from_int16
 from amt.core.constants import CACHE_DIR, HOP_LENGTH, SAMPLE_RATE
 from amt.core.device import placement
 from amt.core.metadata import write_metadata
-from amt.core.params import load_params
 from amt.data.cache import build_cache, pieces
 from amt.models import MODELS, build_model
 from amt.models.dropout import ByteDropout
@@ -96,7 +97,7 @@ def seconds_per_step(loops: dict[str, tuple[Callable, Iterable]], steps: int) ->
 
 def settings_for(params: dict, model: str, steps: int) -> TrainSettings:
     train = params["train"] | {"steps": steps + WARMUP_STEPS, "precision": "fp32", "device": "cpu"}
-    return TrainSettings.from_params(params | {"model": model, "train": train})
+    return TrainSettings.from_config(Config.from_params(params | {"model": model, "train": train}))
 
 
 def torch_layers(model: torch.nn.Module) -> torch.nn.Module:
@@ -115,7 +116,8 @@ def amt_loop(
 ) -> tuple:
     """amt's step and batches at ``precision`` (with torch's dropout and pooling if not ``own_layers``)."""
     train = params["train"] | {"precision": precision, "device": "cpu"}
-    trainer, loader = step_loop(params | {"model": model, "train": train}, cache_dir, steps + WARMUP_STEPS)
+    config = Config.from_params(params | {"model": model, "train": train})
+    trainer, loader = step_loop(config, cache_dir, steps + WARMUP_STEPS)
     if not own_layers:
         torch_layers(trainer.model)
     return trainer.step, loader

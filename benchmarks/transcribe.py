@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from amt.config import load_config
 from amt.core.audio import save_flac
 from amt.core.constants import SAMPLE_RATE
 from amt.core.device import placement
 from amt.core.notes import make_notes, notes_to_midi
-from amt.core.params import get, load_params
 from amt.inference.decoding import Thresholds
 from amt.models import MODELS, build_model
 from amt.transcription.transcriber import Transcriber
@@ -48,9 +48,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=5.0)
     args = parser.parse_args()
-    params = load_params()
-    settings = get(params, "evaluate")
-    where = placement(get(params, "train.device"), get(params, "train.precision"))
+    config = load_config()
+    settings = config.evaluate
+    where = placement(config.train.device, config.train.precision)
     audio = random_recording(args.minutes)
     seconds = len(audio) / SAMPLE_RATE
     print(f"{seconds / 60:.1f} min recording, {where}, {torch.get_num_threads()} threads")
@@ -58,8 +58,8 @@ def main() -> None:
         path = Path(scratch) / "recording.flac"
         save_flac(path, audio)
         for name in MODELS:
-            model = build_model(name, get(params, "models")).to(where.device).eval()
-            transcriber = Transcriber(model, settings, Thresholds.from_settings(settings), where)
+            model = build_model(name, config.models).to(where.device).eval()
+            transcriber = Transcriber(model, settings, Thresholds.from_config(settings), where)
             start = time.perf_counter()
             transcriber.transcribe(path)
             elapsed = time.perf_counter() - start

@@ -8,9 +8,9 @@ reuse it (delete the file to size again). --full gives every model its full step
 import argparse
 import sys
 
+from amt.config import load_config
 from amt.core.constants import CACHE_DIR
 from amt.core.errors import AmtError
-from amt.core.params import load_params
 from amt.training.sizing import MAIN_JOB_FILE, Sizing, full_steps, load_or_size, seconds_per_step
 
 
@@ -20,13 +20,13 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="full steps, whatever this machine's speed")
     args = parser.parse_args()
     try:
-        params = load_params()
-        full = full_steps(params)
+        config = load_config()
+        full = full_steps(config)
         if args.full:
             sizing, report = Sizing(1.0, 1.0, full), "full steps (--full; this machine's speed not measured)"
         else:
             sizing, reused = load_or_size(
-                MAIN_JOB_FILE, args.elapsed, full, lambda: seconds_per_step(params, CACHE_DIR)
+                MAIN_JOB_FILE, args.elapsed, full, lambda: seconds_per_step(config, CACHE_DIR)
             )
             report = (
                 f"this machine trains at {sizing.speed:.2f}x the speed the steps were sized on; "

@@ -4,27 +4,30 @@ Reads the tracking store (not the workspace), so runs of every DVC experiment, q
 ones included, are in it. With no evaluated run it says how to make one and exits 0.
 """
 
-from amt.core import tracking
+import logging
+
+from amt.config import Config
 from amt.core.constants import REPORTS_DIR
-from amt.core.params import get
 from amt.core.stage import run_stage
 from amt.report.build import build_report
 from amt.report.page import HOW_TO_RUN
 
+log = logging.getLogger("amt.stages")
 
-def main(params: dict) -> None:
-    report = build_report(params)
+
+def main(config: Config) -> None:
+    report = build_report(config.tracking)
     if report.runs.empty:
-        experiment = get(params, "tracking.experiment", tracking.DEFAULT_EXPERIMENT)
-        print(f"report: no evaluated runs in MLflow experiment '{experiment}'; make one with:")
+        experiment = config.tracking.experiment
+        log.info("no evaluated runs in MLflow experiment '%s'; make one with:", experiment)
         for command in HOW_TO_RUN:
-            print(f"  {command}")
+            log.info("  %s", command)
     else:
-        print(f"report: {len(report.runs)} evaluated runs; analysed {', '.join(report.analyses) or 'none'}")
+        log.info("%d evaluated runs; analysed %s", len(report.runs), ", ".join(report.analyses) or "none")
     for note in report.notes:
-        print(f"report: {note}")
+        log.info("%s", note)
     written = "index.html, leaderboard.md, leaderboard.csv, results.md, errors.md with runs"
-    print(f"report: wrote {REPORTS_DIR}/ ({written})")
+    log.info("wrote %s/ (%s)", REPORTS_DIR, written)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from amt.config import Config
+from amt.config.data import DataConfig
+from amt.config.params import load_params
+from amt.config.reader import Reader
 from amt.core.audio import save_flac, sha256
 from amt.core.constants import SAMPLE_RATE
 from amt.core.notes import make_notes, notes_to_midi, write_midi
 
 NOBODY = 65534
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def config_of(params: dict) -> Config:
+    """Partial test params made whole with the repository's params.yaml: each section they
+    name is laid over the repository's."""
+    base = load_params(REPO / "params.yaml")
+    merged = {key: base[key] | value if isinstance(value, dict) else value for key, value in params.items()}
+    return Config.from_params(base | merged)
+
+
+def data_config(params: dict) -> DataConfig:
+    """The ``data`` section of test params, as the download stage gets it (source ``synth`` unless named)."""
+    return DataConfig.read(Reader({"data": {"source": "synth", **params["data"]}}))
 
 
 def tone_audio(notes: np.ndarray, seconds: float, seed: int = 0) -> np.ndarray:

@@ -9,10 +9,12 @@ import mlflow
 import numpy as np
 import pytest
 
+from amt.config import Config
+from amt.config.params import flatten
 from amt.core import tracking
 from amt.core.notes import notes_to_midi, write_midi
-from amt.core.params import flatten
 from amt.inference.metrics import METRIC_NAMES
+from tests.conftest import config_of
 
 
 @contextlib.contextmanager
@@ -25,23 +27,25 @@ def isolated_env() -> Iterator[None]:
         yield
 
 
-def store_params(directory: Path) -> dict:
-    """Params pointing at a fresh sqlite store in ``directory``."""
-    return {
-        "model": "onf",
-        "train": {
-            "steps": 10,
-            "sequence_length": 5120,
-            "batch_size": 2,
-            "precision": "auto",
-            "device": "cpu",
-        },
-        "tracking": {"uri": f"sqlite:///{directory / 'mlflow.db'}", "experiment": "amt-report-test"},
-    }
+def store_params(directory: Path) -> Config:
+    """A config pointing at a fresh sqlite store in ``directory``."""
+    return config_of(
+        {
+            "model": "onf",
+            "train": {
+                "steps": 10,
+                "sequence_length": 5120,
+                "batch_size": 2,
+                "precision": "auto",
+                "device": "cpu",
+            },
+            "tracking": {"uri": f"sqlite:///{directory / 'mlflow.db'}", "experiment": "amt-report-test"},
+        }
+    )
 
 
 def log_run(
-    params: dict,
+    params: Config,
     model: str,
     note_f1: float,
     fingerprint: str,
@@ -49,7 +53,7 @@ def log_run(
     scored: bool = True,
 ) -> str:
     """One finished run like train + evaluate make; returns its id."""
-    experiment = tracking.use_store(params)
+    experiment = tracking.use_store(params.tracking)
     with mlflow.start_run(experiment_id=experiment) as run:
         mlflow.set_tags(
             {
@@ -60,7 +64,7 @@ def log_run(
                 "mlflow.runName": f"{model}-{run.info.run_id[:8]}",
             }
         )
-        mlflow.log_params(flatten(params | {"model": model}))
+        mlflow.log_params(flatten(params.raw | {"model": model}))
         mlflow.log_metrics({"parameters": 12345, "train_seconds": 90.0, "steps_per_second": 3.0})
         if scored:
             mlflow.log_metrics({name: note_f1 if name.endswith("f1") else 0.5 for name in METRIC_NAMES})

@@ -6,9 +6,10 @@ import torch
 
 from amt.core.errors import AmtError
 from amt.models import build_model
-from amt.models.checkpoint import load_checkpoint, load_model, model_from_checkpoint, save_checkpoint
+from amt.models.checkpoint import load_checkpoint, load_model_file, save_checkpoint
 
 SIZES = {"cnn_unit": 2, "fc_unit": 8, "lstm_units": 4, "lstm_layers": 1}
+EVALUATE = {"onset_threshold": 0.4, "frame_threshold": 0.3, "chunk_seconds": 10.0, "overlap_seconds": 1.0}
 
 
 def model_state(name: str = "crnn") -> dict:
@@ -18,7 +19,7 @@ def model_state(name: str = "crnn") -> dict:
         "model_config": model.config,
         "model": model.state_dict(),
         "step": 7,
-        "params": {"model": name, "evaluate": {}},
+        "params": {"model": name, "evaluate": EVALUATE},
         "run_id": "abc123",
     }
 
@@ -26,26 +27,27 @@ def model_state(name: str = "crnn") -> dict:
 def test_a_model_file_rebuilds_the_same_model_with_no_other_file(tmp_path):
     state = model_state()
     save_checkpoint(tmp_path / "model.pt", state)
-    model = load_model(tmp_path / "model.pt", expected_model="crnn")
+    loaded = load_model_file(tmp_path / "model.pt", expected_model="crnn")
+    model = loaded.model
     original = build_model("crnn", SIZES)
     original.load_state_dict(state["model"])
     audio = torch.randn(1, 4096)
     with torch.no_grad():
         assert torch.equal(model(audio)["frame"], original.eval()(audio)["frame"])
     assert not model.training
-    checkpoint = load_checkpoint(tmp_path / "model.pt")
-    assert (checkpoint["step"], checkpoint["run_id"], checkpoint["params"]) == (
+    assert (loaded.step, loaded.run_id, loaded.params) == (
         7,
         "abc123",
-        {"model": "crnn", "evaluate": {}},
+        {"model": "crnn", "evaluate": EVALUATE},
     )
+    assert (loaded.evaluate.onset_threshold, loaded.evaluate.chunk_seconds) == (0.4, 10.0)
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
 
 
 def test_a_checkpoint_of_another_model_is_refused_before_any_work(tmp_path):
     save_checkpoint(tmp_path / "model.pt", model_state("baseline"))
     with pytest.raises(AmtError, match="model.pt: holds a 'baseline' model but params.yaml's model is 'onf'"):
-        load_model(tmp_path / "model.pt", expected_model="onf")
+        load_model_file(tmp_path / "model.pt", expected_model="onf")
 
 
 class Foreign:
@@ -68,7 +70,7 @@ class Foreign:
 def test_files_that_are_not_amt_checkpoints_are_named_in_one_line(tmp_path, content, message):
     content(tmp_path / "other.pt")
     with pytest.raises(AmtError, match=f"other.pt: {message}") as error:
-        load_model(tmp_path / "other.pt")
+        load_model_file(tmp_path / "other.pt")
     assert "\n" not in str(error.value) and "weights_only" not in str(error.value)
 
 
@@ -80,8 +82,18 @@ def test_a_missing_file_says_how_to_make_one(tmp_path):
 def test_weights_that_do_not_fit_the_model_are_an_error(tmp_path):
     state = model_state() | {"model_config": {**model_state()["model_config"], "fc_unit": 16}}
     save_checkpoint(tmp_path / "model.pt", state)
-    with pytest.raises(AmtError, match="weights do not fit the 'crnn' model"):
-        model_from_checkpoint(load_checkpoint(tmp_path / "model.pt"))
+    with pytest.raises(AmtError, match="model.pt: weights do not fit the 'crnn' model"):
+        load_model_file(tmp_path / "model.pt")
+
+
+def test_bad_evaluate_settings_in_a_model_file_name_it_and_the_key(tmp_path):
+    save_checkpoint(
+        tmp_path / "model.pt", model_state() | {"params": {"evaluate": EVALUATE | {"chunk_seconds": 0}}}
+    )
+    with pytest.raises(
+        AmtError, match="model.pt: evaluate.chunk_seconds must be a number of seconds > 0, got 0"
+    ):
+        load_model_file(tmp_path / "model.pt")
 
 
 def test_an_incomplete_state_is_not_saved(tmp_path):
@@ -93,7 +105,7 @@ def test_an_incomplete_state_is_not_saved(tmp_path):
 def test_unsafe_pickles_are_refused_without_repeating_torchs_advice(tmp_path):
     torch.save({"net": Foreign()}, tmp_path / "other.pt")
     with pytest.raises(AmtError) as error:
-        load_model(tmp_path / "other.pt")
+        load_model_file(tmp_path / "other.pt")
     assert "weights_only" not in str(error.value) and "refuses to load" in str(error.value)
 
 

@@ -2,10 +2,8 @@ import numpy as np
 import pytest
 
 from amt.core.constants import MIN_MIDI, N_KEYS, frame_to_time, time_to_frame
-from amt.core.errors import AmtError
 from amt.core.notes import make_notes, notes_to_rolls
-from amt.core.params import threshold_grid
-from amt.inference.decoding import DEFAULT_VELOCITY, NoteDecoder, Thresholds, decode_notes, frames_to_notes
+from amt.inference.decoding import DEFAULT_VELOCITY, NoteDecoder, decode_notes, frames_to_notes
 
 FRAME = frame_to_time(1)
 
@@ -123,22 +121,6 @@ def test_round_trip_through_label_rolls():
     np.testing.assert_allclose(decoded[:, 0], notes[:, 0], atol=FRAME / 2 + 1e-9)
     np.testing.assert_allclose(decoded[:, 1], notes[:, 1], atol=FRAME / 2 + 1e-9)
     np.testing.assert_array_equal(decoded[:, 2:], notes[:, 2:])
-
-
-@pytest.mark.parametrize("value", [0, 1, 1.5, -0.2, float("nan"), "0.3", None, True])
-def test_thresholds_outside_0_1_or_not_numbers_are_refused_naming_the_key(value):
-    settings = {"onset_threshold": 0.3, "frame_threshold": value}
-    with pytest.raises(
-        AmtError, match="^params.yaml: evaluate.frame_threshold must be a number between 0 and 1"
-    ):
-        Thresholds.from_settings(settings)
-
-
-@pytest.mark.parametrize("grid", [[], None, [0.1, 1.0], [0.2, "x"], 0.3])
-def test_a_threshold_grid_must_be_a_list_of_valid_thresholds(grid):
-    with pytest.raises(AmtError, match="^params.yaml: evaluate.threshold_grid"):
-        threshold_grid(grid)
-    assert threshold_grid([0.1, 0.5]) == [0.1, 0.5]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import yaml
 
-from amt.core.params import get, load_params, with_overrides
+from amt.config import Config
+from amt.config.params import load_params
+from amt.config.reader import Reader
 from benchmarks.gpu import GPU_OVERRIDES, run_params
 
 
@@ -19,16 +21,9 @@ def test_the_documented_command_sets_the_benchmarked_overrides():
 
 
 def test_every_override_names_an_existing_parameter(tmp_path):
-    params = load_params()
+    read = Reader(load_params())
     for key in GPU_OVERRIDES:
-        get(params, key)
-    run = run_params("lstm", 7, "cpu", tmp_path)
-    assert get(run, "model") == "lstm" and get(run, "train.steps") == 7
-    assert get(run, "train.batch_size") == 16 and get(run, "tracking.uri").endswith("mlflow.db")
-
-
-def test_overrides_set_dotted_keys_on_a_copy():
-    params = {"model": "onf", "train": {"steps": 5, "device": "auto"}}
-    changed = with_overrides(params, {"model": "lstm", "train.steps": 10})
-    assert changed == {"model": "lstm", "train": {"steps": 10, "device": "auto"}}
-    assert params["train"]["steps"] == 5
+        read.value(key)
+    run = Config.from_params(run_params("lstm", 7, "cpu", tmp_path))
+    assert run.model == "lstm" and run.train.steps == 7
+    assert run.train.batch_size == 16 and run.tracking.uri.endswith("mlflow.db")

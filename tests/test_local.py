@@ -11,11 +11,13 @@ import pytest
 import soundfile as sf
 from source_fixtures import RECORDING_RATE, midi_bytes, wav_bytes
 
+from amt.config.data import DataConfig
 from amt.core.audio import sha256
 from amt.core.errors import AmtError
 from amt.core.metadata import COLUMNS, write_metadata
 from amt.core.notes import make_notes, notes_to_midi
 from amt.sources import local
+from tests.conftest import data_config
 
 FORMATS = {"wav": "WAV", "flac": "FLAC", "ogg": "OGG", "mp3": "MP3"}
 
@@ -50,9 +52,11 @@ def pairs(count: int = 4) -> dict[str, bytes]:
     return files
 
 
-def params(path, validation_share: float = 0.2, test_share: float = 0.2, seed: int = 0) -> dict:
+def params(path, validation_share: float = 0.2, test_share: float = 0.2, seed: int = 0) -> DataConfig:
     shares = {"path": None if path is None else str(path), "validation_share": validation_share}
-    return {"data": {"seed": seed, "local": shares | {"test_share": test_share}}}
+    return data_config(
+        {"data": {"source": "local", "seed": seed, "local": shares | {"test_share": test_share}}}
+    )
 
 
 def no_audio_written(raw: Path) -> bool:
@@ -121,7 +125,7 @@ def test_split_assignment_is_seeded_and_stable_when_pieces_are_added():
 
 @pytest.mark.parametrize(
     ("ids", "validation_share", "test_share", "message"),
-    [(["a", "b"], 0.1, 0.2, "at least 3"), (["a", "b", "c", "d"], 0.6, 0.5, "sum below 1")],
+    [(["a", "b"], 0.1, 0.2, "at least 3"), (["a", "b", "c"], 0.5, 0.4, "at least 3")],
 )
 def test_split_assignment_errors(ids, validation_share, test_share, message):
     with pytest.raises(AmtError, match=message):

@@ -5,41 +5,20 @@ from pathlib import Path
 import pytest
 import yaml
 
+from amt.config.params import KNOWN_KEYS, flatten, load_params, with_overrides
 from amt.core.errors import AmtError
-from amt.core.params import (
-    DEFAULT_DATA_WORKERS,
-    KNOWN_KEYS,
-    data_workers,
-    flatten,
-    get,
-    is_whole,
-    load_params,
-)
 
 
 def test_repository_params_load():
     params = load_params()
-    assert get(params, "data.source") == "synth"
-    assert get(params, "model") in {"baseline", "lstm", "crnn", "onf"}
+    assert params["data"]["source"] == "synth"
+    assert params["model"] in {"baseline", "lstm", "crnn", "onf"}
 
 
-def test_missing_key_names_it():
-    with pytest.raises(AmtError, match="'data.nope'"):
-        get({"data": {}}, "data.nope")
-    assert get({"data": {}}, "data.nope", 3) == 3
-
-
-def test_whole_numbers_are_ints_but_not_bools():
-    assert is_whole(0) and is_whole(3)
-    assert not any(is_whole(value) for value in (True, False, 2.0, "2", None))
-
-
-def test_data_workers_defaults_and_rejects_bools_and_zero():
-    assert data_workers({"data": {"workers": 3}}) == 3
-    assert data_workers({"data": {}}) == DEFAULT_DATA_WORKERS
-    for bad in (True, 0, 1.5, "two"):
-        with pytest.raises(AmtError, match=f"data.workers must be a whole number >= 1, got {bad!r}"):
-            data_workers({"data": {"workers": bad}})
+def test_overrides_set_dotted_keys_in_a_copy():
+    params = {"train": {"steps": 1, "seed": 0}}
+    assert with_overrides(params, {"train.steps": 5}) == {"train": {"steps": 5, "seed": 0}}
+    assert params["train"]["steps"] == 1
 
 
 def test_flatten_uses_dotted_keys():

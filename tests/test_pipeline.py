@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from amt.core.params import with_overrides
+from amt.config.params import with_overrides
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = {

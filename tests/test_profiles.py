@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from amt.cli import main
+from amt.config.params import flatten, load_params
 from amt.core.errors import AmtError
-from amt.core.params import flatten, load_params
 from amt.profiles import load_profile, names, set_options
 
 

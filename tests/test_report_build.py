@@ -50,7 +50,7 @@ def built(tmp_path_factory):
             "baseline": log_run(params, "baseline", 0.95, "older-data", midi=exact),
         }
         (root / "stage_times.txt").write_text("train+evaluate onf 95 s\nreport 5 s\n")
-        report = build_report(params, root / "cache", root / "reports", root / "stage_times.txt")
+        report = build_report(params.tracking, root / "cache", root / "reports", root / "stage_times.txt")
         return {"report": report, "out": root / "reports", "params": params, "ids": ids, "data": data}
 
 
@@ -83,7 +83,7 @@ def test_findings_name_the_commonest_errors(built):
 
 
 def test_figures_are_logged_to_the_run_they_describe(built):
-    tracking.use_store(built["params"])
+    tracking.use_store(built["params"].tracking)
     names = {a.path for a in mlflow.MlflowClient().list_artifacts(built["ids"]["lstm"], "report")}
     assert {"report/pitch.png", "report/excerpts.png", "report/summary.txt"} <= names
     assert not mlflow.MlflowClient().list_artifacts(built["ids"]["baseline"], "report")
@@ -105,7 +105,7 @@ def test_the_results_block_holds_the_best_run_per_model_on_the_current_data_only
 
 
 def test_no_runs_give_a_page_that_says_how_to_make_one(tmp_path):
-    report = build_report(store_params(tmp_path), tmp_path / "no-cache", tmp_path / "reports")
+    report = build_report(store_params(tmp_path).tracking, tmp_path / "no-cache", tmp_path / "reports")
     assert report.runs.empty
     assert "dvc exp run -S model=" in (tmp_path / "reports" / "index.html").read_text()
     assert "No evaluated runs" in (tmp_path / "reports" / "results.md").read_text()

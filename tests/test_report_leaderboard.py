@@ -22,7 +22,7 @@ def runs(tmp_path_factory) -> pd.DataFrame:
         log_run(params, "lstm", 0.7, "data-a")
         log_run(params, "onf", 0.9, "data-b")
         log_run(params, "crnn", 0.0, "data-a", scored=False)
-        return load_runs(tracking.use_store(params))
+        return load_runs(tracking.use_store(params.tracking))
 
 
 def test_only_scored_runs_are_read_with_params_tags_and_metrics(runs):

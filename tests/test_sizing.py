@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from amt.config import Config, load_config
 from amt.core.errors import AmtError
-from amt.core.params import load_params
 from amt.data.cache import build_cache
 from amt.data.dataset import SegmentDataset
 from amt.models import build_model
@@ -28,7 +28,7 @@ from amt.training.sizing import (
     step_loop,
 )
 
-MAIN_JOB = full_steps(load_params())
+MAIN_JOB = full_steps(load_config())
 
 
 def job_seconds(speed: float, scale: float, elapsed: float) -> float:
@@ -95,8 +95,9 @@ def test_a_damaged_sizing_file_names_itself(tmp_path):
 
 def test_full_steps_are_the_schedules_in_params_whatever_train_steps_says():
     assert MAIN_JOB == {"baseline": (500, 332), "lstm": (1400, 712), "crnn": (500, 332), "onf": (6500, 1163)}
-    params = load_params()
-    assert full_steps({**params, "train": {**params["train"], "steps": 30, "lr_decay_steps": 10}}) == MAIN_JOB
+    assert (
+        full_steps(load_config().with_overrides({"train.steps": 30, "train.lr_decay_steps": 10})) == MAIN_JOB
+    )
     full = Sizing(1.0, 1.0, MAIN_JOB)
     assert Sizing.from_json(json.loads(json.dumps(full.to_json()))) == full
 
@@ -107,16 +108,15 @@ def cache(raw_layout, tmp_path) -> Path:
     return tmp_path / "cache"
 
 
-def small_params(**top) -> dict:
-    params = load_params() | top
-    params["train"] = {**params["train"], "sequence_length": 10240, "batch_size": 2, "device": "cpu"}
-    return params
+def small_config(**top) -> Config:
+    small = {"train.sequence_length": 10240, "train.batch_size": 2, "train.device": "cpu"}
+    return load_config().with_overrides(small | top)
 
 
 def test_step_loop_gives_a_new_trainer_and_the_runs_first_batches(cache):
-    params = small_params(model="crnn")
-    trainer, loader = step_loop(params, cache, 3)
-    settings = TrainSettings.from_params(params)
+    config = small_config(model="crnn")
+    trainer, loader = step_loop(config, cache, 3)
+    settings = TrainSettings.from_config(config)
     run = batches(SegmentDataset(cache, "train", 10240, settings.seed, 2 * settings.steps), settings, 0)
     assert (trainer.settings.model, trainer.settings.steps) == ("crnn", 3)
     assert trainer.model.state_dict().keys() == build_model("crnn", settings.sizes).state_dict().keys()
@@ -127,5 +127,5 @@ def test_step_loop_gives_a_new_trainer_and_the_runs_first_batches(cache):
 
 
 def test_seconds_per_step_times_real_onf_steps(cache):
-    seconds = seconds_per_step(small_params(), cache, steps=2)
+    seconds = seconds_per_step(small_config(), cache, steps=2)
     assert 0 < seconds < 60

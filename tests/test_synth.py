@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from amt.config.data import DataConfig
 from amt.core.audio import load_audio, sha256
 from amt.core.constants import SAMPLE_RATE
 from amt.core.metadata import COLUMNS, write_metadata
@@ -10,13 +11,14 @@ from amt.core.notes import OFFSET, ONSET, load_midi, midi_notes
 from amt.sources.synth import build
 from amt.sources.synth.pieces import play
 from amt.sources.synth.plan import plan_pieces
+from tests.conftest import data_config
 
 
 def by_onset(notes: np.ndarray) -> np.ndarray:
     return notes[np.lexsort((notes[:, 2], np.round(notes[:, ONSET], 2)))]
 
 
-def tiny(workers: int) -> dict:
+def tiny(workers: int) -> DataConfig:
     synth = {
         "pieces": {"train": 2, "validation": 1, "test": 1},
         "max_seconds": 3.0,
@@ -26,7 +28,7 @@ def tiny(workers: int) -> dict:
         "heldout_soundfonts": ["TimGM6mb"],
         "sample_shift_share": 0.5,
     }
-    return {"data": {"seed": 0, "workers": workers, "synth": synth}}
+    return data_config({"data": {"seed": 0, "workers": workers, "synth": synth}})
 
 
 @pytest.fixture(scope="module")

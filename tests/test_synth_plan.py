@@ -1,9 +1,11 @@
+import dataclasses
 from dataclasses import replace
 
 import pytest
 
 from amt.core.errors import AmtError
 from amt.sources.synth.plan import CORPUS, PROCEDURAL, plan_pieces
+from tests.conftest import data_config
 
 
 def params(train=10, validation=4, test=6, **synth):
@@ -15,7 +17,7 @@ def params(train=10, validation=4, test=6, **synth):
         "soundfonts": ["FluidR3_GM", "MuseScore_General", "TimGM6mb"],
         "heldout_soundfonts": ["TimGM6mb"],
     }
-    return {"data": {"seed": 0, "synth": {**settings, **synth}}}
+    return data_config({"data": {"seed": 0, "synth": {**settings, **synth}}})
 
 
 def test_ids_counts_and_kinds():
@@ -72,9 +74,7 @@ def test_pedal_share_is_exact_per_split():
 
 def test_plan_is_deterministic_and_seeded():
     assert plan_pieces(params()) == plan_pieces(params())
-    other = params()
-    other["data"]["seed"] = 1
-    assert plan_pieces(other) != plan_pieces(params())
+    assert plan_pieces(dataclasses.replace(params(), seed=1)) != plan_pieces(params())
 
 
 def test_only_a_share_of_training_pieces_is_shifted_and_nothing_else_changes():

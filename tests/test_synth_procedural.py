@@ -1,8 +1,9 @@
 import numpy as np
 
+from amt.config import load_config
+from amt.config.params import load_params
 from amt.core.constants import MAX_MIDI, MIN_MIDI
 from amt.core.notes import OFFSET, ONSET, PITCH
-from amt.core.params import load_params
 from amt.sources.synth.pieces import play
 from amt.sources.synth.plan import PROCEDURAL, plan_pieces
 from amt.sources.synth.procedural import bands, compose
@@ -22,7 +23,7 @@ def test_bands_hold_every_key_and_are_runs():
 
 def test_training_split_plays_all_88_keys_without_rendering():
     """At default sizes the generated training pieces alone, as performed and cut, strike every key."""
-    specs = [s for s in plan_pieces(DEFAULTS) if s.split == "train" and s.kind == PROCEDURAL]
+    specs = [s for s in plan_pieces(load_config().data) if s.split == "train" and s.kind == PROCEDURAL]
     assert len(specs) == round(COUNTS["train"] * (1 - DEFAULTS["data"]["synth"]["corpus_share"]))
     played = {int(p) for spec in specs for p in play(spec, 30.0).performance.notes[:, PITCH]}
     assert played == set(range(MIN_MIDI, MAX_MIDI + 1))
@@ -43,7 +44,7 @@ def test_compose_is_seeded_and_stays_on_the_keyboard():
 
 def test_generated_pieces_differ_between_splits():
     last = {f"{split}-{count - 1:03d}" for split, count in COUNTS.items()}
-    specs = [s for s in plan_pieces(DEFAULTS) if s.id in last and s.kind == PROCEDURAL]
+    specs = [s for s in plan_pieces(load_config().data) if s.id in last and s.kind == PROCEDURAL]
     notes = [play(spec, 10.0).performance.notes for spec in specs]
     assert len(notes) == 3
     assert not any(np.array_equal(a[:20], b[:20]) for i, a in enumerate(notes) for b in notes[i + 1 :])

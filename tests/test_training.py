@@ -13,20 +13,20 @@ import pytest
 import torch
 import yaml
 
+from amt.config.params import load_params, with_overrides
 from amt.core.errors import AmtError
 from amt.core.metadata import write_metadata
-from amt.core.params import load_params, with_overrides
 from amt.data.cache import build_cache, fingerprint
 from amt.data.dataset import SegmentDataset
 from amt.models import build_model
-from amt.models.checkpoint import load_checkpoint, load_model
+from amt.models.checkpoint import load_checkpoint, load_model_file
 from amt.training import parallel
 from amt.training.batches import batches, label_rates
 from amt.training.resume import TrainingInterrupted
 from amt.training.run import train
 from amt.training.settings import TrainSettings
 from amt.training.trainer import Trainer, warmed_up_ema
-from tests.conftest import scale_notes, write_piece
+from tests.conftest import config_of, scale_notes, write_piece
 
 REPO = Path(__file__).resolve().parents[1]
 STEPS = 6
@@ -95,7 +95,7 @@ def tiny_params(tracking_uri: str, **train) -> dict:
 
 
 def run_training(params: dict, cache_dir: Path, out: Path):
-    return train(params, cache_dir, out / "model.pt", out / "checkpoints" / "last.pt")
+    return train(config_of(params), cache_dir, out / "model.pt", out / "checkpoints" / "last.pt")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def reference(cache_dir, tracking_uri, tmp_path_factory):
 
 def test_training_writes_a_loadable_model_and_its_curve(reference):
     result, out = reference
-    model = load_model(out / "model.pt", expected_model="onf")
+    model = load_model_file(out / "model.pt", expected_model="onf").model
     assert not model.training
     assert load_checkpoint(out / "model.pt")["step"] == STEPS
     assert "optimizer" not in load_checkpoint(out / "model.pt")
@@ -131,7 +131,7 @@ def test_output_biases_start_at_the_label_base_rates(cache_dir, tracking_uri, tm
     rates = label_rates(cache_dir)
     assert 0 < rates["onset_rate"] < rates["frame_rate"] < 1
     run_training(tiny_params(tracking_uri, steps=0), cache_dir, tmp_path)
-    model = load_model(tmp_path / "model.pt")
+    model = load_model_file(tmp_path / "model.pt").model
     onset_bias = model.output_layers()["onset"].bias
     assert torch.allclose(torch.sigmoid(onset_bias), torch.tensor(rates["onset_rate"]), rtol=1e-4)
 
@@ -191,7 +191,7 @@ def assert_same_weights(path: Path, other: Path) -> None:
 
 
 def test_the_moving_average_follows_each_step_and_is_what_gets_saved(cache_dir, tracking_uri, tmp_path):
-    settings = TrainSettings.from_params(tiny_params(tracking_uri, ema_decay=0.75))
+    settings = TrainSettings.from_config(config_of(tiny_params(tracking_uri, ema_decay=0.75)))
     trainer = Trainer(build_model("onf", settings.sizes), settings)
     batch = next(iter(batches(SegmentDataset(cache_dir, "train", 8192, 0, 4), settings, 0)))
     after = []
@@ -247,9 +247,9 @@ def test_sequence_length_is_rounded_down_to_the_hop(cache_dir, tracking_uri, tmp
 )
 def test_each_model_trains_its_own_schedule_unless_steps_are_given(model, steps, decay):
     params = load_params() | {"model": model}
-    settings = TrainSettings.from_params(params)
+    settings = TrainSettings.from_config(config_of(params))
     assert (settings.steps, settings.lr_decay_steps) == (steps, decay)
-    given = TrainSettings.from_params(with_overrides(params, {"train.steps": 30}))
+    given = TrainSettings.from_config(config_of(with_overrides(params, {"train.steps": 30})))
     assert (given.steps, given.lr_decay_steps) == (30, decay)
 
 
@@ -257,7 +257,10 @@ def test_each_model_trains_its_own_schedule_unless_steps_are_given(model, steps,
     ("change", "message"),
     [
         ({"model": "transformer"}, "unknown model 'transformer'; choose one of baseline, lstm, crnn, onf"),
-        ({"train.sequence_length": 1000}, "train.sequence_length 1000 is too short; .* at least 1536"),
+        (
+            {"train.sequence_length": 1000},
+            r"train.sequence_length must be at least 1536 samples \(3 hops of 512\), got 1000",
+        ),
         ({"train.sequence_length": 512 * 500}, "longer than every train piece"),
         ({"train.batch_size": 0}, "train.batch_size must be an integer >= 1, got 0"),
         ({"train.steps": -5}, "train.steps must be auto or an integer >= 0, got -5"),
@@ -379,7 +382,7 @@ def test_two_processes_train_as_one_on_a_model_without_randomness(cache_dir, tra
 
 
 def test_each_process_takes_its_share_of_every_batch(cache_dir, tracking_uri):
-    settings = TrainSettings.from_params(tiny_params(tracking_uri, batch_size=4, steps=3))
+    settings = TrainSettings.from_config(config_of(tiny_params(tracking_uri, batch_size=4, steps=3)))
     dataset = SegmentDataset(cache_dir, "train", 8192, 0, 12)
     whole = [batch["audio"] for batch in batches(dataset, settings, 1)]
     shares = [[b["audio"] for b in batches(dataset, settings, 1, parallel.Group(r, 2))] for r in (0, 1)]
@@ -394,7 +397,7 @@ def test_auto_processes_are_two_on_a_multicore_cpu_with_an_even_batch(
 ):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     params = tiny_params(tracking_uri, processes="auto", batch_size=batch_size)
-    assert TrainSettings.from_params(params).processes == expected
+    assert TrainSettings.from_config(config_of(params)).processes == expected
 
 
 def test_the_moving_average_decay_warms_up_to_its_setting():

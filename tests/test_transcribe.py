@@ -10,11 +10,11 @@ import soundfile as sf
 import torch
 
 from amt.cli import main
+from amt.config.params import load_params
 from amt.core.audio import audio_blocks, load_audio
 from amt.core.device import placement
 from amt.core.errors import AmtError
 from amt.core.notes import make_notes
-from amt.core.params import load_params
 from amt.inference.chunks import predict
 from amt.inference.decoding import Thresholds, notes_from
 from amt.inference.velocity import band_power
@@ -78,7 +78,7 @@ def test_transcribe_writes_midi_probabilities_and_audio(model_file, tmp_path, ca
         assert rate == 16000 and len(audio) > 0 and np.abs(audio).max() > 0.01
     velocities = {note.velocity for note in midi.instruments[0].notes}
     assert velocities and velocities <= set(range(1, 128))
-    assert "take.wav: wrote" in capsys.readouterr().out
+    assert "take.wav: wrote" in capsys.readouterr().err
 
 
 def test_bad_files_fail_alone_with_one_line_each(model_file, tmp_path, capsys):
@@ -212,7 +212,7 @@ def test_outputs_of_an_earlier_run_are_refused_skipped_or_overwritten(model_file
     assert midi.read_bytes() == b"marker" and not (out / "other.wav.mid").exists()
 
     assert transcribe(model_file, take, other, "--out", out, "--no-wav", "--skip-existing") == 0
-    assert "skipping 1 inputs" in capsys.readouterr().out
+    assert "skipping 1 inputs" in capsys.readouterr().err
     assert midi.read_bytes() == b"marker" and (out / "other.wav.mid").exists()
 
     assert transcribe(model_file, take, "--out", out, "--no-wav", "--overwrite") == 0

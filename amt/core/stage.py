@@ -1,22 +1,26 @@
-"""What every stage entry point shares: load params, run, turn AmtError into one line."""
+"""What every stage entry point shares: load and validate params.yaml, run, turn AmtError into one line."""
 
+import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 
+from amt.config import Config, load_config
 from amt.core.errors import AmtError
-from amt.core.params import load_params
+from amt.core.log import configure
+
+log = logging.getLogger(__name__)
 
 INTERRUPTED_EXIT = 130
 
 
-def run_stage(name: str, main: Callable[[dict[str, Any]], None]) -> None:
-    """Call ``main(params)``; report user errors and Ctrl-C as one line and exit non-zero."""
+def run_stage(name: str, main: Callable[[Config], None]) -> None:
+    """Call ``main(config)``; report user errors and Ctrl-C as one line and exit non-zero."""
+    configure(name)
     try:
-        main(load_params())
+        main(load_config())
     except AmtError as error:
-        print(f"amt {name}: error: {error}", file=sys.stderr)
+        log.error("%s", error)
         sys.exit(1)
     except KeyboardInterrupt:
-        print(f"amt {name}: interrupted; completed files are kept, re-run to finish", file=sys.stderr)
+        log.warning("interrupted; completed files are kept, re-run to finish")
         sys.exit(INTERRUPTED_EXIT)

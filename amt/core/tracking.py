@@ -15,17 +15,15 @@ import subprocess
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import mlflow
 from mlflow.entities import RunStatus
 from mlflow.exceptions import MlflowException
 
-from amt.core.params import flatten, get
+from amt.config import Config, TrackingConfig
+from amt.config.params import flatten
 
-DEFAULT_URI = "sqlite:///mlflow.db"
 URI_VARIABLE = "MLFLOW_TRACKING_URI"
-DEFAULT_EXPERIMENT = "amt"
 SQLITE_PREFIX = "sqlite:///"
 ARTIFACT_DIR = "mlartifacts"
 DVC_TEMP_COPIES = os.path.join(os.sep, ".dvc", "tmp", "exps", "")
@@ -42,9 +40,9 @@ def main_root(start: str | os.PathLike | None = None) -> Path:
     return Path(base.split(DVC_TEMP_COPIES)[0])
 
 
-def tracking_uri(params: Mapping[str, Any], root: str | os.PathLike | None = None) -> str:
+def tracking_uri(tracking: TrackingConfig, root: str | os.PathLike | None = None) -> str:
     """The tracking URI, with a relative sqlite path made absolute at ``main_root(root)``."""
-    uri = os.environ.get(URI_VARIABLE) or get(params, "tracking.uri", DEFAULT_URI)
+    uri = os.environ.get(URI_VARIABLE) or tracking.uri
     if not uri.startswith(SQLITE_PREFIX):
         return uri
     database = Path(uri.removeprefix(SQLITE_PREFIX))
@@ -80,12 +78,12 @@ def _set_uri_keeping_environment(uri: str) -> None:
         os.environ[URI_VARIABLE] = users
 
 
-def use_store(params: Mapping[str, Any]) -> str:
+def use_store(tracking: TrackingConfig) -> str:
     """Point MLflow at the project's store and experiment; return the experiment id."""
     _quiet()
-    uri = tracking_uri(params)
+    uri = tracking_uri(tracking)
     _set_uri_keeping_environment(uri)
-    name = get(params, "tracking.experiment", DEFAULT_EXPERIMENT)
+    name = tracking.experiment
     experiment = mlflow.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
@@ -100,10 +98,10 @@ def _git_commit() -> str:
     return result.stdout.strip()
 
 
-def run_tags(params: Mapping[str, Any], data_fingerprint: str) -> dict[str, str]:
+def run_tags(model: str, data_fingerprint: str) -> dict[str, str]:
     """Tags of a training run: model, git commit, DVC experiment and the fingerprint of its data."""
     return {
-        "model": str(get(params, "model")),
+        "model": model,
         "git_commit": _git_commit(),
         "dvc_experiment": os.environ.get("DVC_EXP_NAME", "workspace"),
         "data_fingerprint": data_fingerprint,
@@ -118,27 +116,27 @@ def _run_exists(run_id: str) -> bool:
     return True
 
 
-def _new_run(experiment_id: str, params: Mapping[str, Any], tags: Mapping[str, str]) -> mlflow.ActiveRun:
+def _new_run(experiment_id: str, config: Config, tags: Mapping[str, str]) -> mlflow.ActiveRun:
     run = mlflow.start_run(experiment_id=experiment_id, tags=dict(tags))
-    mlflow.set_tag("mlflow.runName", f"{get(params, 'model')}-{run.info.run_id[:8]}")
-    mlflow.log_params(flatten(params))
+    mlflow.set_tag("mlflow.runName", f"{config.model}-{run.info.run_id[:8]}")
+    mlflow.log_params(flatten(config.raw))
     return run
 
 
 @contextlib.contextmanager
 def open_run(
-    params: Mapping[str, Any], run_id: str | None = None, tags: Mapping[str, str] | None = None
+    config: Config, run_id: str | None = None, tags: Mapping[str, str] | None = None
 ) -> Iterator[mlflow.ActiveRun]:
     """Reopen run ``run_id`` or start a new one named ``<model>-<id>`` with ``tags`` and params.
 
     A ``run_id`` that this store does not know (a model trained elsewhere) starts a new
     run. The run ends FINISHED, KILLED on Ctrl-C / SIGTERM, FAILED on an error.
     """
-    experiment_id = use_store(params)
+    experiment_id = use_store(config.tracking)
     if run_id is not None and _run_exists(run_id):
         run = mlflow.start_run(run_id=run_id)
     else:
-        run = _new_run(experiment_id, params, tags or {})
+        run = _new_run(experiment_id, config, tags or {})
     try:
         yield run
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
 """Onset and frame probability rolls to a note list, the Onsets and Frames way, at
-thresholds that are checked here wherever they come from (params, a file, a flag).
+thresholds checked by ``amt.config.reader.threshold`` wherever they come from (params, a
+model file, a thresholds file, a flag).
 
 A note starts on the rising edge of the thresholded onset roll (consecutive onset
 frames merge into one onset) and lasts while its onset or frame probability stays above
@@ -10,13 +11,12 @@ the centres of the start and end frames, which inverts ``amt.core.notes.notes_to
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from amt.core.constants import HEADS, MIN_MIDI, N_KEYS, frame_to_time
+from amt.config.evaluate import EvaluateConfig
+from amt.core.constants import MIN_MIDI, N_KEYS, frame_to_time
 from amt.core.notes import VELOCITY, make_notes
-from amt.core.params import threshold
 from amt.inference.velocity import velocities_from_bands
 
 # Decoded notes carry this velocity when no velocity roll is given; `amt transcribe`
@@ -108,14 +108,9 @@ class Thresholds:
     frame: float
 
     @classmethod
-    def from_settings(
-        cls, settings: Mapping[str, Any], source: str = "params.yaml: evaluate."
-    ) -> "Thresholds":
-        """The ``onset_threshold`` and ``frame_threshold`` of ``settings``, checked; an error
-        names the key after ``source``."""
-        return cls(
-            *(threshold(settings.get(f"{head}_threshold"), f"{source}{head}_threshold") for head in HEADS)
-        )
+    def from_config(cls, evaluate: EvaluateConfig) -> "Thresholds":
+        """The ``onset_threshold`` and ``frame_threshold`` of the ``evaluate`` settings."""
+        return cls(evaluate.onset_threshold, evaluate.frame_threshold)
 
 
 def decoded(probs: Mapping[str, np.ndarray], thresholds: Thresholds) -> np.ndarray:

@@ -1,17 +1,17 @@
 """Transcribing pieces and scoring them: the one implementation behind validation
 during training, the evaluate stage and threshold tuning."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from tqdm import tqdm
 
+from amt.config.evaluate import EvaluateConfig
 from amt.data.dataset import PieceDataset
 from amt.inference.chunks import predict
 from amt.inference.decoding import Thresholds, decoded, notes_from
@@ -31,16 +31,16 @@ class Piece:
     scores: dict[str, float] | None = None
 
 
-def probabilities(model: torch.nn.Module, audio: np.ndarray, settings: Mapping[str, Any], device) -> dict:
+def probabilities(model: torch.nn.Module, audio: np.ndarray, settings: EvaluateConfig, device) -> dict:
     """Onset and frame probabilities of a whole recording, in overlapping chunks."""
-    return predict(model, audio, settings["chunk_seconds"], settings["overlap_seconds"], device)
+    return predict(model, audio, settings.chunk_seconds, settings.overlap_seconds, device)
 
 
 def transcribe_split(
     model: torch.nn.Module,
     cache_dir: str | Path,
     split: str,
-    settings: Mapping[str, Any],
+    settings: EvaluateConfig,
     device,
     max_pieces: int | None = None,
 ) -> Iterator[Piece]:
@@ -57,13 +57,13 @@ def evaluate_split(
     model: torch.nn.Module,
     cache_dir: str | Path,
     split: str,
-    settings: Mapping[str, Any],
+    settings: EvaluateConfig,
     device,
     max_pieces: int | None = None,
     thresholds: Thresholds | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame, list[Piece]]:
     """Mean metrics, a per-piece table and the transcribed pieces (with notes) of ``split``."""
-    thresholds = thresholds or Thresholds.from_settings(settings)
+    thresholds = thresholds or Thresholds.from_config(settings)
     pieces = []
     for piece in transcribe_split(model, cache_dir, split, settings, device, max_pieces):
         piece.notes = notes_from(piece.probs, band_power(piece.audio), thresholds)

@@ -7,11 +7,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from amt.config.models import ModelSizes
 from amt.core.constants import N_KEYS, N_MELS
 from amt.models.base import TranscriptionModel
 from amt.models.convstack import ConvStack
 from amt.models.recurrent import BiLSTM
-from amt.models.sizes import ModelSizes
 
 
 def convs(sizes: ModelSizes) -> ConvStack:

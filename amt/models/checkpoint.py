@@ -4,18 +4,23 @@ A checkpoint is a plain dict saved with ``torch.save`` and read back with
 ``weights_only=True`` (no arbitrary code runs on load). It always holds the model's
 config and weights, the step, the params.yaml it was trained with and the MLflow run id;
 a training checkpoint adds the optimiser, scheduler, scaler, RNG state and progress
-needed to resume. ``load_model`` needs nothing but the file.
+needed to resume. ``load_model_file`` (what evaluate, transcribe and the benchmarks use)
+needs nothing but the file.
 """
 
 import os
 import pickle
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from amt.config.evaluate import EvaluateConfig
+from amt.config.models import ModelSizes
+from amt.config.reader import Reader
 from amt.core.atomic import atomic_path
 from amt.core.errors import AmtError
 from amt.models import MODELS, TranscriptionModel, build_model
@@ -92,21 +97,44 @@ def _check_contents(path: Path, checkpoint: Mapping[str, Any]) -> None:
 
 
 def model_from_checkpoint(
-    checkpoint: Mapping[str, Any], device: torch.device | str = "cpu"
+    checkpoint: Mapping[str, Any], device: torch.device | str = "cpu", path: str | os.PathLike = "checkpoint"
 ) -> TranscriptionModel:
-    """The model a loaded checkpoint describes, with its weights, in eval mode on ``device``."""
+    """The model a loaded checkpoint (read from ``path``) describes, with its weights, in
+    eval mode on ``device``."""
     config = checkpoint["model_config"]
-    model = build_model(config["name"], config)
+    model = build_model(config["name"], ModelSizes.from_mapping(config, f"{path} model_config"))
     try:
         model.load_state_dict(checkpoint["model"])
     except RuntimeError as error:
         first = str(error).splitlines()[0]
-        raise AmtError(f"checkpoint weights do not fit the {config['name']!r} model ({first})") from None
+        raise AmtError(f"{path}: weights do not fit the {config['name']!r} model ({first})") from None
     return model.to(device).eval()
 
 
-def load_model(
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file, loaded: the model ready for inference, the evaluate settings and params
+    it was trained with, its step and its MLflow run."""
+
+    path: Path
+    model: TranscriptionModel
+    evaluate: EvaluateConfig
+    params: dict[str, Any]
+    step: int
+    run_id: str | None
+
+
+def load_model_file(
     path: str | os.PathLike, device: torch.device | str = "cpu", expected_model: str | None = None
-) -> TranscriptionModel:
-    """The model in a model file or checkpoint, ready for inference (evaluate, transcribe)."""
-    return model_from_checkpoint(load_checkpoint(path, expected_model), device)
+) -> ModelFile:
+    """The model file (or checkpoint) at ``path``; any problem is an AmtError naming it."""
+    checkpoint = load_checkpoint(path, expected_model)
+    params = dict(checkpoint["params"])
+    return ModelFile(
+        path=Path(path),
+        model=model_from_checkpoint(checkpoint, device, path),
+        evaluate=EvaluateConfig.read(Reader(params, str(path))),
+        params=params,
+        step=int(checkpoint["step"]),
+        run_id=checkpoint["run_id"],
+    )

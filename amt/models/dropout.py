@@ -10,12 +10,7 @@ rates that are whole multiples of 1/256 (``python -m benchmarks.layers`` measure
 import torch
 from torch import nn
 
-LEVELS = 256  # values of one random byte
-
-
-def is_byte_rate(p: float) -> bool:
-    """Whether ``p`` is a dropout rate ByteDropout can draw: a multiple of 1/256 in [0, 1)."""
-    return 0.0 <= p < 1.0 and p * LEVELS == round(p * LEVELS)
+from amt.config.models import LEVELS, is_byte_rate
 
 
 class ByteDropout(nn.Module):

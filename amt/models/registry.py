@@ -4,10 +4,10 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from amt.config.models import ModelSizes
 from amt.core.errors import AmtError
 from amt.models.architectures import Baseline, Crnn, Lstm, OnsetsAndFrames
 from amt.models.base import TranscriptionModel
-from amt.models.sizes import ModelSizes
 
 MODELS: dict[str, type[TranscriptionModel]] = {
     "baseline": Baseline,
@@ -17,12 +17,13 @@ MODELS: dict[str, type[TranscriptionModel]] = {
 }
 
 
-def build_model(name: str, sizes: Mapping[str, Any]) -> TranscriptionModel:
+def build_model(name: str, sizes: ModelSizes | Mapping[str, Any]) -> TranscriptionModel:
     """A freshly initialised model ``name`` with ``sizes`` (params.yaml's ``models`` section).
 
     ``build_model(model.config["name"], model.config)`` rebuilds the same architecture.
     """
     if name not in MODELS:
         raise AmtError(f"params.yaml: unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    config = {"name": name, **asdict(ModelSizes.from_mapping(sizes))}
+    sizes = sizes if isinstance(sizes, ModelSizes) else ModelSizes.from_mapping(sizes)
+    config = {"name": name, **asdict(sizes)}
     return MODELS[name](config)

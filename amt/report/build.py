@@ -8,14 +8,13 @@ are also logged to that run in MLflow under ``report/``.
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import mlflow
 import pandas as pd
 
+from amt.config import TrackingConfig
 from amt.core import atomic, tracking
 from amt.core.constants import CACHE_DIR, REPORTS_DIR
-from amt.core.params import get
 from amt.data.cache import MANIFEST_FILE, fingerprint
 from amt.report import page
 from amt.report.errors import RunAnalysis, analyse
@@ -41,7 +40,7 @@ class Report:
 
 
 def build_report(
-    params: dict[str, Any],
+    tracking_config: TrackingConfig,
     cache_dir: str | Path = CACHE_DIR,
     out_dir: str | Path = REPORTS_DIR,
     stage_times: str | Path = STAGE_TIMES_FILE,
@@ -49,8 +48,8 @@ def build_report(
     """Write leaderboard.md/.csv, results.md, errors.md and index.html to ``out_dir``; log
     figures to MLflow."""
     out_dir = Path(out_dir)
-    experiment = get(params, "tracking.experiment", tracking.DEFAULT_EXPERIMENT)
-    runs = load_runs(tracking.use_store(params))
+    experiment = tracking_config.experiment
+    runs = load_runs(tracking.use_store(tracking_config))
     current = fingerprint(cache_dir) if (Path(cache_dir) / MANIFEST_FILE).exists() else None
     write_leaderboard(runs, out_dir, current)
     results = results_markdown(runs, current, read_stage_times(stage_times))

@@ -11,17 +11,15 @@ least one piece.
 import hashlib
 import logging
 import posixpath
-from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import pandas as pd
 
+from amt.config.data import DataConfig
 from amt.core.audio import AUDIO_EXTENSIONS
 from amt.core.checks import check_unique_ids
 from amt.core.constants import SPLITS
 from amt.core.errors import AmtError
-from amt.core.params import get
 from amt.sources.raw import import_table
 from amt.sources.stores import Store, open_store
 
@@ -32,14 +30,9 @@ MIDI_EXTENSIONS = (".mid", ".midi")
 PAIR_COLUMNS = ("audio_filename", "midi_filename")
 
 
-def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
+def build(data: DataConfig, raw_dir: Path) -> list[dict]:
     """Write the user's pairs into ``raw_dir``; return their metadata rows."""
-    path = get(params, "data.local.path")
-    if not path:
-        raise AmtError(
-            "params.yaml: data.local.path is not set; point it at a directory or zip of audio/MIDI pairs"
-        )
-    store = open_store(path, "data.local.path")
+    store = open_store(data.local.path, "data.local.path")
     pieces = _pieces_from_csv(store)
     if pieces is None:
         pieces = _pieces_by_name(store)
@@ -47,9 +40,9 @@ def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
     if "split" not in pieces:
         pieces["split"] = assign_splits(
             list(pieces["id"]),
-            get(params, "data.local.validation_share"),
-            get(params, "data.local.test_share"),
-            get(params, "data.seed"),
+            data.local.validation_share,
+            data.local.test_share,
+            data.seed,
         )
     columns = {"audio_filename": "audio", "midi_filename": "midi"}
     return import_table(raw_dir, store, pieces.rename(columns=columns), SOURCE)
@@ -60,10 +53,6 @@ def assign_splits(ids: list[str], validation_share: float, test_share: float, se
 
     Ranking by hash (not shuffling the list) keeps a piece's split when others are added.
     """
-    if not (0 <= validation_share < 1 and 0 <= test_share < 1 and validation_share + test_share < 1):
-        raise AmtError(
-            "params.yaml: data.local.validation_share and test_share must be in [0, 1) with a sum below 1"
-        )
     n_validation = max(1, round(validation_share * len(ids)))
     n_test = max(1, round(test_share * len(ids)))
     if len(ids) - n_validation - n_test < 1:

@@ -12,17 +12,15 @@ DVC re-running the stage.
 
 import json
 import logging
-from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from amt.config.data import DataConfig, MaestroConfig
 from amt.core.checks import check_unique_ids
 from amt.core.errors import AmtError
-from amt.core.params import get
 from amt.sources.raw import import_table
 from amt.sources.remote_zip import RemoteZipStore
 from amt.sources.stores import Store, ZipStore
@@ -38,16 +36,16 @@ METADATA_MEMBERS = ("maestro-v3.0.0.csv", "maestro-v3.0.0.json")
 METADATA_COLUMNS = ("canonical_composer", "canonical_title", "split", "audio_filename", "midi_filename")
 
 
-def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
+def build(data: DataConfig, raw_dir: Path) -> list[dict]:
     """Write the selected MAESTRO pieces into ``raw_dir``; return their metadata rows."""
     raw_dir = Path(raw_dir)
-    store = open_archive(params, raw_dir.parent / "downloads" / SOURCE)
+    store = open_archive(data.maestro, raw_dir.parent / "downloads" / SOURCE)
     table = read_metadata(store)
     pieces = select(
         table,
-        get(params, "data.maestro.subset"),
-        get(params, "data.maestro.max_pieces"),
-        get(params, "data.seed"),
+        data.maestro.subset,
+        data.maestro.max_pieces,
+        data.seed,
     )
     missing = sorted(set(pieces["audio_member"]).union(pieces["midi_member"]) - set(store.names()))
     if missing:
@@ -61,14 +59,14 @@ def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
     return import_table(raw_dir, store, pieces.rename(columns=columns), SOURCE)
 
 
-def open_archive(params: Mapping[str, Any], downloads: Path) -> Store:
+def open_archive(maestro: MaestroConfig, downloads: Path) -> Store:
     """The local copy of the archive when ``data.maestro.archive`` names one that exists, else the URL."""
-    archive = get(params, "data.maestro.archive")
+    archive = maestro.archive
     if archive and Path(archive).is_file():
         return ZipStore(Path(archive))
     if archive:
         log.warning("%s: not found; reading the members needed from data.maestro.url instead", archive)
-    return RemoteZipStore(get(params, "data.maestro.url"), downloads)
+    return RemoteZipStore(maestro.url, downloads)
 
 
 def read_metadata(store: Store) -> pd.DataFrame:

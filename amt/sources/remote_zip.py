@@ -14,8 +14,8 @@ explicit retries, and no event loop.
 import contextlib
 import http.client
 import io
+import logging
 import struct
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +29,8 @@ from tqdm import tqdm
 
 from amt.core.atomic import atomic_path
 from amt.core.errors import AmtError
+
+log = logging.getLogger(__name__)
 
 RETRIES = 5
 BACKOFF_S = 1.0  # doubled after each failed attempt
@@ -250,10 +252,7 @@ def _with_retries(url: str, action: Callable[[], T], progress: Callable[[], int]
             )
         if attempt < RETRIES:
             wait = BACKOFF_S * 2 ** (attempt - 1)
-            tqdm.write(
-                f"download: attempt {attempt} of {RETRIES} failed ({failure}); retrying in {wait:.0f} s",
-                file=sys.stderr,
-            )
+            log.warning("attempt %d of %d failed (%s); retrying in %.0f s", attempt, RETRIES, failure, wait)
             time.sleep(wait)
     raise AmtError(
         f"{url}: download failed after {RETRIES} attempts ({failure}); "

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from amt.config.params import flatten
 from amt.core.errors import AmtError
-from amt.core.params import flatten
 from amt.models.checkpoint import load_checkpoint
 
 log = logging.getLogger(__name__)

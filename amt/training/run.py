@@ -9,6 +9,7 @@ Ctrl-C or SIGTERM stop at the end of the current step with a checkpoint; a secon
 stops at once. ``kill -9`` loses the steps since the last checkpoint, no more.
 """
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -20,10 +21,11 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from amt.config import Config
+from amt.config.evaluate import EvaluateConfig
 from amt.core import tracking
 from amt.core.constants import CACHE_DIR, CHECKPOINT_FILE, MODEL_FILE, SAMPLE_RATE
 from amt.core.device import Placement
-from amt.core.params import get
 from amt.data.cache import fingerprint
 from amt.data.dataset import SegmentDataset
 from amt.inference.evaluation import evaluate_split
@@ -34,6 +36,8 @@ from amt.training.batches import batches, label_rates
 from amt.training.resume import TrainingInterrupted, find_resumable, stop_requests
 from amt.training.settings import TrainSettings
 from amt.training.trainer import Trainer
+
+log = logging.getLogger(__name__)
 
 SHOWN_METRICS = ("validation_note_f1", "validation_note_offset_f1", "validation_frame_f1")
 # Logged once per run, at its end (the losses have been logged all along).
@@ -85,14 +89,12 @@ class TrainResult:
 
 
 def _validate(
-    model: TranscriptionModel, cache_dir: str | Path, params: Mapping[str, Any], where: Placement
+    model: TranscriptionModel, cache_dir: str | Path, evaluate: EvaluateConfig, where: Placement
 ) -> dict[str, float]:
     """Mean validation metrics at params' thresholds, named ``validation_<metric>``."""
     try:
         with torch.no_grad(), where.autocast():
-            metrics, _, _ = evaluate_split(
-                model, cache_dir, "validation", get(params, "evaluate"), where.device
-            )
+            metrics, _, _ = evaluate_split(model, cache_dir, "validation", evaluate, where.device)
     finally:
         model.train()
     return {f"validation_{name}": value for name, value in metrics.items()}
@@ -103,12 +105,12 @@ class Run:
 
     def __init__(
         self,
-        params: Mapping[str, Any],
+        config: Config,
         settings: TrainSettings,
         cache_dir: str | Path,
         group: parallel.Group = parallel.SINGLE,
     ) -> None:
-        self.params, self.settings, self.cache_dir, self.group = params, settings, Path(cache_dir), group
+        self.config, self.settings, self.cache_dir, self.group = config, settings, Path(cache_dir), group
         self.dataset = SegmentDataset(
             cache_dir, "train", settings.sequence_length, settings.seed, settings.steps * settings.batch_size
         )
@@ -132,7 +134,7 @@ class Run:
             "model_config": model.config,
             "model": model.state_dict(),
             "step": self.progress.step,
-            "params": dict(self.params),
+            "params": self.config.raw,
             "run_id": self.run_id,
             "data_fingerprint": self.fingerprint,
         }
@@ -154,11 +156,13 @@ class Run:
             mlflow.log_metrics({k: v for k, v in row.items() if k != "step"}, step=step)
         if _due(step, settings.validation_interval):
             with self.group.all_threads():
-                metrics = _validate(self.trainer.final_model, self.cache_dir, self.params, settings.placement)
+                metrics = _validate(
+                    self.trainer.final_model, self.cache_dir, self.config.evaluate, settings.placement
+                )
             self.progress.validation.append({"step": step, **metrics})
             mlflow.log_metrics(metrics, step=step)
             shown = ", ".join(f"{k.removeprefix('validation_')} {metrics[k]:.3f}" for k in SHOWN_METRICS)
-            bar.write(f"step {step} validation: {shown}")
+            log.info("step %d validation: %s", step, shown)
 
     def loop(self, checkpoint_path: Path, stop_requested: Callable[[], str | None]) -> None:
         """Train to ``steps``, checkpointing when due; stop cleanly when asked."""
@@ -221,7 +225,7 @@ class Run:
 
 
 def train(
-    params: Mapping[str, Any],
+    config: Config,
     cache_dir: str | Path = CACHE_DIR,
     model_path: str | Path = MODEL_FILE,
     checkpoint_path: str | Path = CHECKPOINT_FILE,
@@ -233,18 +237,16 @@ def train(
     TrainingInterrupted after a clean stop on SIGINT / SIGTERM. With ``train.processes``
     above 1 the work is shared by that many processes (amt.training.parallel).
     """
-    settings = TrainSettings.from_params(params)
-    if settings.validation_interval is not None:
-        get(params, "evaluate")
+    settings = TrainSettings.from_config(config)
     paths = (cache_dir, model_path, checkpoint_path)
     if settings.processes > 1:
-        return parallel.launch(settings.processes, _train, params, settings, *paths)
-    return _train(parallel.SINGLE, params, settings, *paths)
+        return parallel.launch(settings.processes, _train, config, settings, *paths)
+    return _train(parallel.SINGLE, config, settings, *paths)
 
 
 def _train(
     group: parallel.Group,
-    params: Mapping[str, Any],
+    config: Config,
     settings: TrainSettings,
     cache_dir: str | Path,
     model_path: str | Path,
@@ -254,23 +256,23 @@ def _train(
 
     ``settings`` come checked from the parent, so each warning about params is given once.
     """
-    run = Run(params, settings, cache_dir, group)
-    checkpoint = find_resumable(checkpoint_path, params, run.fingerprint, settings.steps)
+    run = Run(config, settings, cache_dir, group)
+    checkpoint = find_resumable(checkpoint_path, config.raw, run.fingerprint, settings.steps)
     if checkpoint is not None:
         run.resume(checkpoint)
         if group.leader:
-            print(f"train: resuming from step {run.progress.step} of {settings.steps} ({checkpoint_path})")
+            log.info("resuming from step %d of %d (%s)", run.progress.step, settings.steps, checkpoint_path)
     if not group.leader:
         with stop_requests() as stop_requested:
             run.loop(Path(checkpoint_path), stop_requested)
         return None
     where = settings.placement
-    tags = tracking.run_tags(params, run.fingerprint) | {
+    tags = tracking.run_tags(config.model, run.fingerprint) | {
         "device": where.device.type,
         "precision": where.precision,
         "processes": str(group.size),
     }
-    with stop_requests() as stop_requested, tracking.open_run(params, run.run_id, tags) as active:
+    with stop_requests() as stop_requested, tracking.open_run(config, run.run_id, tags) as active:
         run.run_id = active.info.run_id
         run.loop(Path(checkpoint_path), stop_requested)
         run.save(checkpoint_path)
@@ -279,5 +281,5 @@ def _train(
         mlflow.log_metrics({k: summary[k] for k in RUN_METRICS}, step=run.progress.step)
         mlflow.log_artifact(str(model_path))
     processes = f", {group.size} processes" if group.size > 1 else ""
-    print(f"train: {settings.model} on {where}{processes}, {summary['steps_per_second']:.2f} steps/s")
+    log.info("%s on %s%s, %.2f steps/s", settings.model, where, processes, summary["steps_per_second"])
     return TrainResult(summary, run.curve(), run.run_id)

@@ -20,12 +20,14 @@ from typing import Any
 
 from torch.utils.data import DataLoader
 
+from amt.config import Config
+from amt.config.train import AUTO
 from amt.core import atomic
 from amt.core.errors import AmtError
 from amt.data.dataset import SegmentDataset
 from amt.models import MODELS, build_model
 from amt.training.batches import batches
-from amt.training.settings import AUTO, TrainSettings, schedule
+from amt.training.settings import TrainSettings
 from amt.training.trainer import Trainer
 
 BUDGET_SECONDS = 60 * 60
@@ -76,11 +78,12 @@ def scale_for(speed: float, elapsed_seconds: float) -> float:
     return max(SCALE_STEP, min(1.0, math.floor(fits / SCALE_STEP + 1e-9) * SCALE_STEP))
 
 
-def full_steps(params: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
-    """model -> (steps, decay interval) of every model's schedule in ``params``
+def full_steps(config: Config) -> dict[str, tuple[int, int]]:
+    """model -> (steps, decay interval) of every model's schedule in ``config``
     (``train.schedules``, whatever ``train.steps`` says)."""
-    own = {**params, "train": {**params["train"], "steps": AUTO, "lr_decay_steps": AUTO}}
-    return {model: schedule(own, model) for model in MODELS}
+    own = {"train.steps": AUTO, "train.lr_decay_steps": AUTO}
+    trains = {model: config.with_overrides(own | {"model": model}).train for model in MODELS}
+    return {model: (train.steps, train.lr_decay_steps) for model, train in trains.items()}
 
 
 def scaled(full: Mapping[str, tuple[int, int]], scale: float) -> dict[str, tuple[int, int]]:
@@ -93,25 +96,27 @@ def scaled(full: Mapping[str, tuple[int, int]], scale: float) -> dict[str, tuple
     }
 
 
-def step_loop(params: Mapping[str, Any], cache_dir: str | Path, steps: int) -> tuple[Trainer, DataLoader]:
-    """A new Trainer for params' model and settings, and ``steps`` batches of the cache's training split.
+def step_loop(config: Config, cache_dir: str | Path, steps: int) -> tuple[Trainer, DataLoader]:
+    """A new Trainer for the config's model and settings, and ``steps`` batches of the cache's training split.
 
     For timing training steps outside a run (here and in benchmarks/): one process, no
     tracking, checkpoints or output-bias initialisation.
     """
-    settings = TrainSettings.from_params({**params, "train": {**params["train"], "steps": steps}})
+    settings = TrainSettings.from_config(config.with_overrides({"train.steps": steps}))
     size = steps * settings.batch_size
     dataset = SegmentDataset(cache_dir, "train", settings.sequence_length, settings.seed, size)
     return Trainer(build_model(settings.model, settings.sizes), settings), batches(dataset, settings, 0)
 
 
-def seconds_per_step(params: Mapping[str, Any], cache_dir: str | Path, steps: int = 20) -> float:
+def seconds_per_step(config: Config, cache_dir: str | Path, steps: int = 20) -> float:
     """Median wall time of one onf training step here (params' batch, segment length, precision).
 
     One process on every thread torch has, after WARMUP_STEPS (the first steps of a new
     process run slower); data loading included.
     """
-    trainer, loader = step_loop({**params, "model": MEASURED_MODEL}, cache_dir, steps + WARMUP_STEPS)
+    trainer, loader = step_loop(
+        config.with_overrides({"model": MEASURED_MODEL}), cache_dir, steps + WARMUP_STEPS
+    )
     times = []
     clock = time.perf_counter()
     for batch in loader:

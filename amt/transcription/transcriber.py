@@ -10,8 +10,8 @@ choice; the wav is ``amt.transcription.resynth``'s.
 """
 
 import json
+import logging
 import math
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from amt.config.evaluate import EvaluateConfig
+from amt.config.reader import threshold
 from amt.core.atomic import atomic_path
 from amt.core.audio import audio_blocks, audio_seconds
 from amt.core.constants import HEADS, N_KEYS, SAMPLE_RATE, frame_to_time, n_frames
@@ -29,8 +31,10 @@ from amt.core.notes import notes_to_midi, write_midi
 from amt.inference.chunks import audio_chunks, chunk_frames, predict_chunks
 from amt.inference.decoding import NoteDecoder, Thresholds, frames_to_notes
 from amt.inference.velocity import OnsetStrengths, band_power, velocities_from_strengths
-from amt.models.checkpoint import load_checkpoint, model_from_checkpoint
+from amt.models.checkpoint import load_model_file
 from amt.transcription.npz_stream import StreamedNpz
+
+log = logging.getLogger(__name__)
 
 SILENCE_PEAK = 1e-4  # a peak below this (-80 dBFS) holds nothing to transcribe
 PROGRESS = "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]"
@@ -41,22 +45,20 @@ class Transcriber:
     """A loaded model with the settings it transcribes with."""
 
     model: Any
-    settings: Mapping[str, Any]
+    settings: EvaluateConfig
     thresholds: Thresholds
     where: Placement
 
     @classmethod
     def load(cls, model_path: str | Path, where: Placement) -> "Transcriber":
         """The model file's model, with its training run's evaluate settings."""
-        checkpoint = load_checkpoint(model_path)
-        settings = checkpoint["params"]["evaluate"]
-        model = model_from_checkpoint(checkpoint, where.device)
-        return cls(model, settings, Thresholds.from_settings(settings, f"{model_path}: evaluate."), where)
+        loaded = load_model_file(model_path, where.device)
+        return cls(loaded.model, loaded.evaluate, Thresholds.from_config(loaded.evaluate), where)
 
     def transcribe(self, path: Path, rolls_path: Path) -> np.ndarray:
         """Transcribe a recording block by block; write its probabilities and notes to the
         ``.npz`` ``rolls_path`` and return the notes (with estimated velocities)."""
-        frames = chunk_frames(self.settings["chunk_seconds"], self.settings["overlap_seconds"])
+        frames = chunk_frames(self.settings.chunk_seconds, self.settings.overlap_seconds)
         levels = Levels(path)
         decoder = NoteDecoder(self.thresholds.onset, self.thresholds.frame)
         strengths = OnsetStrengths()
@@ -114,7 +116,9 @@ def read_thresholds(path: Path) -> Thresholds:
         raise AmtError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from None
     if not isinstance(values, dict) or not {"onset_threshold", "frame_threshold"} <= values.keys():
         raise AmtError(f"{path}: needs numeric onset_threshold and frame_threshold (as in metrics/eval.json)")
-    return Thresholds.from_settings(values, source=f"{path}: ")
+    return Thresholds(
+        *(threshold(values[f"{head}_threshold"], f"{path}: {head}_threshold") for head in HEADS)
+    )
 
 
 def transcribe_file(
@@ -139,7 +143,6 @@ def transcribe_files(
     transcriber: Transcriber,
     plan: Mapping[Path, Sequence[Path]],
     render: Callable[[Path, Path], None] | None,
-    report: Callable[..., None] = print,
 ) -> int:
     """Transcribe every planned file, reporting each success or one-line failure; return the failures."""
     failures = 0
@@ -148,7 +151,7 @@ def transcribe_files(
             written = transcribe_file(transcriber, Path(path), outputs, render)
         except AmtError as error:
             failures += 1
-            report(f"error: {error}", file=sys.stderr)
+            log.error("%s", error)
             continue
-        report(f"{path}: wrote {', '.join(str(p) for p in written)}")
+        log.info("%s: wrote %s", path, ", ".join(str(p) for p in written))
     return failures

@@ -6,40 +6,30 @@ and seeded by id, so they are made in a process pool in any order with the same 
 """
 
 import multiprocessing
-from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
+from amt.config.data import DataConfig
 from amt.core.atomic import remove_stale_temps
-from amt.core.errors import AmtError
-from amt.core.params import data_workers, get
+from amt.core.log import configure
 from amt.sources.synth.pieces import make
 from amt.sources.synth.plan import plan_pieces
-
-
-def _settings(params: Mapping[str, Any]) -> tuple[float, bool, int]:
-    max_seconds = get(params, "data.synth.max_seconds")
-    if not isinstance(max_seconds, int | float) or max_seconds < 2:
-        raise AmtError(
-            f"params.yaml: data.synth.max_seconds must be a number of seconds >= 2, got {max_seconds!r}"
-        )
-    return float(max_seconds), bool(get(params, "data.synth.acoustics", True)), data_workers(params)
 
 
 def _worker_init() -> None:
     import torch
 
     torch.set_num_threads(1)  # one process per core already
+    configure("download")  # a spawned process starts with logging as Python leaves it
 
 
-def build(params: Mapping[str, Any], raw_dir: Path) -> list[dict]:
+def build(data: DataConfig, raw_dir: Path) -> list[dict]:
     """Make every planned piece under ``raw_dir``; return their metadata rows in plan order."""
     raw_dir = Path(raw_dir)
-    max_seconds, acoustics, workers = _settings(params)
-    specs = plan_pieces(params)
+    max_seconds, acoustics, workers = data.synth.max_seconds, data.synth.acoustics, data.workers
+    specs = plan_pieces(data)
     if raw_dir.exists():
         remove_stale_temps(raw_dir)
     if workers == 1:

@@ -12,8 +12,8 @@ a warning.
 """
 
 import io
+import logging
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,8 @@ from music21.midi import translate
 
 from amt.core.notes import ONSET, PITCH, VELOCITY, midi_notes
 from amt.sources.synth.score import Score, fold_into_piano, playable
+
+log = logging.getLogger(__name__)
 
 # corpus folder -> composer, for the folders that hold polyphonic music worth playing on a piano
 COMPOSERS = {
@@ -112,11 +114,11 @@ def excerpt(work: Work, rng: np.random.Generator, seconds: float) -> Score | Non
         score = converter.parse(corpus_root() / relative, forceSource=True)
         midi = _excerpt_midi(score, rng, seconds)
     except Exception as error:  # music21 raises many types on malformed scores
-        warnings.warn(f"music21 corpus {relative}: skipped ({type(error).__name__}: {error})", stacklevel=2)
+        log.warning(f"music21 corpus {relative}: skipped ({type(error).__name__}: {error})")
         return None
     notes = midi_notes(midi)
     if len(notes) < 8:
-        warnings.warn(f"music21 corpus {relative}: skipped (excerpt holds {len(notes)} notes)", stacklevel=2)
+        log.warning(f"music21 corpus {relative}: skipped (excerpt holds {len(notes)} notes)")
         return None
     return _as_score(midi, notes, rng, seconds, relative.rsplit(".", 1)[0])
 

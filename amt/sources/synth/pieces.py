@@ -1,6 +1,6 @@
 """Making one planned piece: its score, its performance, its audio and its files."""
 
-import warnings
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +13,8 @@ from amt.sources.synth.performance import Performance, duration, perform
 from amt.sources.synth.plan import CORPUS, PROCEDURAL, PieceSpec
 from amt.sources.synth.render import snap_performance, synthesize
 from amt.sources.synth.score import Score
+
+log = logging.getLogger(__name__)
 
 SCORE_MARGIN = 1.5  # written seconds drawn per performed second: performers may play faster
 DRY_PEAK_DBFS = -1.0
@@ -37,7 +39,7 @@ def _score(spec: PieceSpec, max_seconds: float) -> tuple[Score, str, str]:
         if score is not None:
             return score, work.composer, CORPUS
     if spec.kind == CORPUS:
-        warnings.warn(f"{spec.id}: no corpus candidate parsed; generating the piece instead", stacklevel=2)
+        log.warning(f"{spec.id}: no corpus candidate parsed; generating the piece instead")
     return procedural.compose(rng, max_seconds * SCORE_MARGIN, spec.band), GENERATED, PROCEDURAL
 
 

@@ -5,23 +5,19 @@ it is cheap and every worker can make its piece from its ``PieceSpec`` alone.
 """
 
 import zlib
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import cycle, islice
-from typing import Any
 
 import numpy as np
 
+from amt.config.data import DataConfig, SynthConfig
 from amt.core.constants import SPLITS
 from amt.core.errors import AmtError
-from amt.core.params import get, is_whole
 from amt.sources.synth import corpus, procedural
 from amt.sources.synth.soundfonts import Preset, piano_presets, soundfont_name
 
-DEFAULT_SOUNDFONTS = ("FluidR3_GM", "MuseScore_General", "TimGM6mb")
 CORPUS, PROCEDURAL = "music21 corpus", "procedural"
 CANDIDATES = 3  # works a corpus piece may try, in order, if a score fails to parse
-MAX_SHIFT = 12  # semitones a training piece's samples may be shifted by, up or down
 
 
 @dataclass(frozen=True)
@@ -43,43 +39,9 @@ class PieceSpec:
         return np.random.default_rng([self.seed, zlib.crc32(self.id.encode()), zlib.crc32(purpose.encode())])
 
 
-def _counts(params: Mapping[str, Any]) -> dict[str, int]:
-    pieces = get(params, "data.synth.pieces")
-    counts = {split: pieces.get(split, 0) if isinstance(pieces, Mapping) else None for split in SPLITS}
-    for split, count in counts.items():
-        if not is_whole(count) or count < 0:
-            raise AmtError(
-                f"params.yaml: data.synth.pieces.{split} must be a whole number >= 0, got {count!r}"
-            )
-    return counts
-
-
-def _share(params: Mapping[str, Any], key: str, default: float | None = None) -> float:
-    value = get(params, key) if default is None else get(params, key, default)
-    if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-        raise AmtError(f"params.yaml: {key} must be a number between 0 and 1, got {value!r}")
-    return float(value)
-
-
-def _names(params: Mapping[str, Any], key: str, default: Sequence[str]) -> list[str]:
-    """The SoundFont names or paths listed at ``key``; an empty key (YAML null) lists none."""
-    value = get(params, key, default)
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
-        raise AmtError(
-            f"params.yaml: {key} must be a list of SoundFont names or .sf2/.sf3 paths, got {value!r}"
-        )
-    return list(value)
-
-
-def _presets(params: Mapping[str, Any]) -> tuple[list[Preset], list[Preset], list[Preset]]:
+def _presets(synth: SynthConfig) -> tuple[list[Preset], list[Preset], list[Preset]]:
     """(training presets, held-out presets, training-only presets) of the configured SoundFonts."""
-    names = _names(params, "data.synth.soundfonts", DEFAULT_SOUNDFONTS)
-    if not names:
-        raise AmtError("params.yaml: data.synth.soundfonts names no SoundFont; name at least one")
-    heldout = _names(params, "data.synth.heldout_soundfonts", [])
-    training_only = _names(params, "data.synth.training_only_soundfonts", [])
+    names, heldout, training_only = synth.soundfonts, synth.heldout_soundfonts, synth.training_only_soundfonts
     unknown = [name for name in heldout if name not in map(soundfont_name, names)]
     if unknown:
         raise AmtError(
@@ -126,18 +88,12 @@ def _turns(presets: list[Preset], count: int, rng: np.random.Generator) -> list[
     return list(islice(cycle(presets[start:] + presets[:start]), count))
 
 
-def _shifts(params: Mapping[str, Any], count: int, seed: int) -> list[int]:
+def _shifts(synth: SynthConfig, count: int, seed: int) -> list[int]:
     """Sample shifts of ``count`` training pieces: a share of them shifted by 1..max semitones, up or down.
 
     Drawn from their own generator, so the shifts leave every other choice of the plan as it was.
     """
-    share = _share(params, "data.synth.sample_shift_share", 0.0)
-    most = get(params, "data.synth.sample_shift_max", MAX_SHIFT)
-    if not is_whole(most) or not 1 <= most <= MAX_SHIFT:
-        raise AmtError(
-            f"params.yaml: data.synth.sample_shift_max must be a whole number of semitones "
-            f"from 1 to {MAX_SHIFT}, got {most!r}"
-        )
+    share, most = synth.sample_shift_share, synth.sample_shift_max
     rng = np.random.default_rng([seed, zlib.crc32(b"shift")])
     shifts = np.zeros(count, int)
     chosen = rng.permutation(count)[: round(count * share)]
@@ -174,14 +130,11 @@ def _deal_works(counts: dict[str, int], rng: np.random.Generator) -> dict[str, l
     }
 
 
-def plan_pieces(params: Mapping[str, Any]) -> list[PieceSpec]:
+def plan_pieces(data: DataConfig) -> list[PieceSpec]:
     """Every piece to make, in a fixed order (split, then id)."""
-    seed = int(get(params, "data.seed"))
-    counts = _counts(params)
-    corpus_share = _share(params, "data.synth.corpus_share")
-    pedal_share = _share(params, "data.synth.pedal_share")
-    heldout_share = _share(params, "data.synth.heldout_share", 0.5)
-    training, heldout, training_only = _presets(params)
+    synth, seed, counts = data.synth, data.seed, data.synth.pieces
+    corpus_share, pedal_share, heldout_share = synth.corpus_share, synth.pedal_share, synth.heldout_share
+    training, heldout, training_only = _presets(synth)
     rng = np.random.default_rng([seed, zlib.crc32(b"plan")])
     corpus_counts = {split: round(count * corpus_share) for split, count in counts.items()}
     works = _deal_works(corpus_counts, rng)
@@ -191,7 +144,7 @@ def plan_pieces(params: Mapping[str, Any]) -> list[PieceSpec]:
         pianos = _pianos(split, count, heard, heldout, heldout_share, rng)
         pedalled = set(rng.permutation(count)[: round(count * pedal_share)].tolist())
         bands = procedural.bands(max(1, count - corpus_counts[split]))
-        shifts = _shifts(params, count, seed) if split == "train" else [0] * count
+        shifts = _shifts(synth, count, seed) if split == "train" else [0] * count
         for index in range(count):
             is_corpus = index < corpus_counts[split]
             specs.append(

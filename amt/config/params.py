@@ -1,4 +1,4 @@
-"""Reading ``params.yaml`` and looking values up with errors that name the key."""
+"""Reading ``params.yaml`` as it is written: YAML in, unknown keys refused, dotted keys for MLflow and DVC."""
 
 import copy
 import difflib
@@ -11,8 +11,6 @@ import yaml
 from amt.core.errors import AmtError
 
 PARAMS_FILE = "params.yaml"
-DEFAULT_DATA_WORKERS = 2  # data.workers when params.yaml has none
-_MISSING = object()
 
 # Every key params.yaml may hold: a section maps to its keys, a leaf is None, and ANY stands
 # for keys the user names (models in train.schedules). A key that is not here (a misspelt
@@ -134,32 +132,6 @@ def _unknown_keys(params: Mapping[str, Any], known: Mapping[str, Any], prefix: s
             yield from _unknown_keys(value, expected, f"{prefix}{key}.")
 
 
-def get(params: Mapping[str, Any], key: str, default: Any = _MISSING) -> Any:
-    """Value at dotted ``key`` (``"data.synth.max_seconds"``); a missing key is an AmtError."""
-    node: Any = params
-    for part in key.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            if default is not _MISSING:
-                return default
-            raise AmtError(f"params.yaml: missing parameter '{key}'")
-        node = node[part]
-    return node
-
-
-def is_whole(value: Any) -> bool:
-    """Whether ``value`` is a whole number as YAML gives it: an int and not a bool (YAML's
-    ``true`` is an int to Python)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def data_workers(params: Mapping[str, Any]) -> int:
-    """``data.workers``, the processes that render and cache pieces: a whole number >= 1."""
-    workers = get(params, "data.workers", DEFAULT_DATA_WORKERS)
-    if not is_whole(workers) or workers < 1:
-        raise AmtError(f"params.yaml: data.workers must be a whole number >= 1, got {workers!r}")
-    return workers
-
-
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Flatten nested params to dotted keys, as MLflow and DVC name them."""
     flat: dict[str, Any] = {}
@@ -182,20 +154,3 @@ def with_overrides(params: dict, overrides: dict) -> dict:
             node = node[part]
         node[leaf] = value
     return result
-
-
-def threshold(value: Any, name: str) -> float:
-    """A decoding threshold: a number strictly between 0 and 1 (NaN and strings are refused).
-
-    ``name`` says where the value came from: a params key, a file's key or a flag.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise AmtError(f"{name} must be a number between 0 and 1 (both excluded), got {value!r}")
-    return float(value)
-
-
-def threshold_grid(values: Any, name: str = "params.yaml: evaluate.threshold_grid") -> list[float]:
-    """The thresholds tried when tuning: a non-empty list of valid thresholds."""
-    if not isinstance(values, list) or not values:
-        raise AmtError(f"{name} must be a non-empty list of numbers between 0 and 1, got {values!r}")
-    return [threshold(value, f"{name} entry") for value in values]
