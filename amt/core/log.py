@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 ROOT = "amt"
 LEVELS = {-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}
+_configured: list[tuple[str, int]] = []  # the last configure() call's arguments
 
 
 class _Lines(logging.Formatter):
@@ -44,3 +45,10 @@ def configure(command: str, verbosity: int = 0) -> None:
     logger = logging.getLogger(ROOT)
     logger.handlers[:] = [handler]
     logger.setLevel(LEVELS[max(-1, min(1, verbosity))])
+    _configured[:] = [(command, verbosity)]
+
+
+def inherit() -> tuple[str, int] | None:
+    """This process's log settings, for ``configure(*settings)`` in a process it spawns (a
+    spawned process starts with logging as Python leaves it: INFO lines lost)."""
+    return _configured[0] if _configured else None

@@ -27,6 +27,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from amt.core.log import configure, inherit
 from amt.core.processes import die_with
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
@@ -91,7 +92,8 @@ def launch(size: int, target: Callable[..., Any], *args: Any) -> Any:
         store = str(Path(scratch) / "store")
         processes = [
             context.Process(
-                target=_process, args=(Group(rank, size), os.getpid(), threads, store, outcomes, target, args)
+                target=_process,
+                args=(Group(rank, size), os.getpid(), threads, store, outcomes, inherit(), target, args),
             )
             for rank in range(size)
         ]
@@ -146,12 +148,15 @@ def _process(
     threads: int,
     store: str,
     outcomes: mp.Queue,
+    log_settings: tuple[str, int] | None,
     target: Callable[..., Any],
     args: tuple,
 ) -> None:
     """One training process: join the group, run ``target``, report how it ended."""
     os.setpgid(0, 0)  # signals reach it through the parent only, and so only once
     die_with(parent)
+    if log_settings is not None:
+        configure(*log_settings)
     torch.set_num_threads(threads)
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=group.rank, world_size=group.size)
     try:

@@ -31,16 +31,18 @@ def resume_key(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def find_resumable(
-    path: str | Path, params: Mapping[str, Any], data_fingerprint: str, steps: int
+    path: str | Path, params: Mapping[str, Any], data_fingerprint: str, steps: int, explain: bool = True
 ) -> dict[str, Any] | None:
-    """The checkpoint at ``path`` if this run can continue it; otherwise None, saying why."""
+    """The checkpoint at ``path`` if this run can continue it; otherwise None, saying why
+    when ``explain`` (one process of several says it)."""
+    say = log.warning if explain else log.debug
     path = Path(path)
     if not path.exists():
         return None
     try:
         checkpoint = load_checkpoint(path)
     except AmtError as error:
-        log.warning("%s; starting fresh", error)
+        say("%s; starting fresh", error)
         return None
     stored, wanted = resume_key(checkpoint["params"]), resume_key(params)
     changed = sorted(key for key in stored.keys() | wanted.keys() if stored.get(key) != wanted.get(key))
@@ -52,7 +54,7 @@ def find_resumable(
         reason = "its run finished"
     else:
         return checkpoint
-    log.warning("%s: not resuming, %s; starting fresh", path, reason)
+    say("%s: not resuming, %s; starting fresh", path, reason)
     return None
 
 

@@ -257,7 +257,7 @@ def _train(
     ``settings`` come checked from the parent, so each warning about params is given once.
     """
     run = Run(config, settings, cache_dir, group)
-    checkpoint = find_resumable(checkpoint_path, config.raw, run.fingerprint, settings.steps)
+    checkpoint = find_resumable(checkpoint_path, config.raw, run.fingerprint, settings.steps, group.leader)
     if checkpoint is not None:
         run.resume(checkpoint)
         if group.leader:

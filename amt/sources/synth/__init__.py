@@ -13,16 +13,17 @@ from tqdm import tqdm
 
 from amt.config.data import DataConfig
 from amt.core.atomic import remove_stale_temps
-from amt.core.log import configure
+from amt.core.log import configure, inherit
 from amt.sources.synth.pieces import make
 from amt.sources.synth.plan import plan_pieces
 
 
-def _worker_init() -> None:
+def _worker_init(log_settings: tuple[str, int] | None) -> None:
     import torch
 
     torch.set_num_threads(1)  # one process per core already
-    configure("download")  # a spawned process starts with logging as Python leaves it
+    if log_settings is not None:
+        configure(*log_settings)
 
 
 def build(data: DataConfig, raw_dir: Path) -> list[dict]:
@@ -38,7 +39,9 @@ def build(data: DataConfig, raw_dir: Path) -> list[dict]:
         ]
     rows: dict[str, dict] = {}
     # spawn, not fork: the parent may hold torch and FluidSynth state that must not be shared
-    with ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(
+        workers, multiprocessing.get_context("spawn"), initializer=_worker_init, initargs=(inherit(),)
+    ) as pool:
         futures = {pool.submit(make, spec, raw_dir, max_seconds, acoustics): spec for spec in specs}
         for future in tqdm(as_completed(futures), total=len(futures), desc="synth", unit="piece"):
             rows[futures[future].id] = future.result()
