@@ -1,5 +1,5 @@
-"""The ``amt`` console command: ``amt transcribe MODEL AUDIO... [--out DIR]`` and
-``amt profile NAME``."""
+"""The ``amt`` console command: ``amt transcribe MODEL AUDIO... [--out DIR]``,
+``amt evaluate MODEL PATH... [--out DIR]`` and ``amt profile NAME``."""
 
 import argparse
 import logging
@@ -34,6 +34,50 @@ def probability(text: str) -> float:
         raise argparse.ArgumentTypeError(message) from None
 
 
+EVALUATE_HELP = """\
+PATH is a folder or zip of recordings and the MIDI of what was played, paired by base
+name (take1.flac with take1.mid, in any subfolders) or listed by a csv with
+audio_filename and midi_filename columns (the local source's layout). For each PATH the
+results go to OUT/<PATH's name>/<model>-<run>/: scores.csv (one row per recording: frame,
+note and note-with-offset precision, recall and F1, as the evaluate stage scores them),
+scores.json (the means, thresholds, whether references were pedal-extended, every row) and
+midi/ (the decoded notes). Thresholds: the flags, else --thresholds, else those the
+evaluate stage tuned on validation for the model's MLflow run, else the model's own. When
+the model's MLflow run is in the store its params name, the means are logged to it as
+real/<PATH's name>/<metric> (--no-log: not). A file that cannot be scored is one line; the
+others are still scored."""
+
+
+def add_thresholds(command: argparse.ArgumentParser) -> None:
+    """--thresholds, --onset-threshold and --frame-threshold, as transcribe and evaluate take them."""
+    command.add_argument(
+        "--thresholds",
+        type=Path,
+        help="JSON with onset_threshold and frame_threshold, e.g. the tuned ones in metrics/eval.json",
+    )
+    command.add_argument("--onset-threshold", type=probability, help="overrides --thresholds")
+    command.add_argument("--frame-threshold", type=probability, help="overrides --thresholds")
+
+
+def add_evaluate(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a model on labelled recordings (folders or zips of audio + MIDI)",
+        description="Score a trained model on labelled recordings, e.g. real piano takes.",
+        epilog=EVALUATE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument("model", type=Path, help="a model file from the train stage (runs/model.pt)")
+    evaluate.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="folder or zip of audio + MIDI")
+    evaluate.add_argument(
+        "--out", type=Path, default=Path("evaluations"), help="results root (default: evaluations)"
+    )
+    evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    add_thresholds(evaluate)
+    evaluate.add_argument("--overwrite", action="store_true", help="replace an earlier evaluation's results")
+    evaluate.add_argument("--no-log", action="store_true", help="log nothing to the model's MLflow run")
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="amt", description="Automatic piano transcription.")
     loudness = main.add_mutually_exclusive_group()
@@ -56,14 +100,7 @@ def parser() -> argparse.ArgumentParser:
     )
     transcribe.add_argument("--out", type=Path, default=Path("."), help="output folder (default: here)")
     transcribe.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    transcribe.add_argument(
-        "--thresholds",
-        type=Path,
-        help="JSON with onset_threshold and frame_threshold, e.g. the tuned ones in metrics/eval.json "
-        "(default: the model's evaluate settings)",
-    )
-    transcribe.add_argument("--onset-threshold", type=probability, help="overrides --thresholds")
-    transcribe.add_argument("--frame-threshold", type=probability, help="overrides --thresholds")
+    add_thresholds(transcribe)
     transcribe.add_argument("--no-wav", action="store_true", help="write no re-synthesised .wav")
     existing = transcribe.add_mutually_exclusive_group()
     existing.add_argument(
@@ -81,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
         help="leave out inputs whose outputs exist",
     )
     transcribe.set_defaults(existing="refuse")
+    add_evaluate(commands)
     profile = commands.add_parser(
         "profile",
         help="print a profile (profiles/NAME.yaml) as dvc exp run options",
@@ -120,6 +158,31 @@ def transcribe(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def evaluate(args: argparse.Namespace) -> int:
+    from amt.core.device import placement
+    from amt.labelled.evaluate import Evaluation, checked_dirs, choose_thresholds, evaluate_set
+    from amt.labelled.pairs import open_set
+    from amt.labelled.runs import model_run
+    from amt.models.checkpoint import load_model_file
+    from amt.transcription.transcriber import Transcriber, read_thresholds
+
+    where = placement(args.device, "auto", device_key="--device")
+    loaded = load_model_file(args.model, where.device)
+    sets = [open_set(path) for path in args.paths]
+    run = model_run(loaded)
+    from_file = None if args.thresholds is None else read_thresholds(args.thresholds)
+    thresholds, source = choose_thresholds(loaded, run, from_file, args.onset_threshold, args.frame_threshold)
+    log.info("thresholds onset %.3g, frame %.3g (%s)", thresholds.onset, thresholds.frame, source)
+    transcriber = Transcriber(loaded.model, loaded.evaluate, thresholds, where)
+    evaluation = Evaluation(loaded, transcriber, run, source)
+    dirs = checked_dirs(args.out, sets, evaluation, args.overwrite)
+    scored = [
+        evaluate_set(evaluation, labelled, out, not args.no_log)
+        for labelled, out in zip(sets, dirs, strict=True)
+    ]
+    return 0 if all(scored) else 1
+
+
 def print_profile(args: argparse.Namespace) -> int:
     """Print the profile as options (the command's output, so on stdout), once params.yaml
     with the profile applied is a valid config."""
@@ -129,7 +192,7 @@ def print_profile(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"transcribe": transcribe, "profile": print_profile}
+COMMANDS = {"transcribe": transcribe, "evaluate": evaluate, "profile": print_profile}
 
 
 def main(argv: list[str] | None = None) -> int:

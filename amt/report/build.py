@@ -20,11 +20,12 @@ from amt.report import page
 from amt.report.errors import RunAnalysis, analyse
 from amt.report.excerpts import choose_excerpts
 from amt.report.figures import run_figures
-from amt.report.leaderboard import best_runs, markdown_table, write_leaderboard
+from amt.report.leaderboard import best_runs, write_leaderboard
 from amt.report.narrative import describe, side_by_side
 from amt.report.predictions import predicted_pieces, reference_notes
 from amt.report.results import RESULTS_FILE, STAGE_TIMES_FILE, read_stage_times, results_markdown
 from amt.report.runs import load_runs
+from amt.report.tables import markdown_table
 
 REPORT_ARTIFACTS = "report"
 

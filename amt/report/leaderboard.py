@@ -9,9 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from amt.core import atomic
+from amt.report.real import real_markdown
+from amt.report.tables import count, format_duration, format_score, markdown_table
 
 SCORE = "note_f1"
 FAMILIES = {"frame": "frame", "note": "note", "note_offset": "note+offset"}
+REAL_INTRO = "## Labelled recordings (`amt evaluate`)\n\nEvery run scored on a labelled set, not ranked:"
 CSV_COLUMNS = (
     "model",
     "run",
@@ -56,7 +59,7 @@ def display_table(runs: pd.DataFrame) -> pd.DataFrame:
             "batch": runs["batch"],
             "precision": runs["precision"],
             "device": runs["device"],
-            "parameters": runs["parameters"].map(_count),
+            "parameters": runs["parameters"].map(count),
             "train time": runs["train_seconds"].map(format_duration),
         }
     )
@@ -94,18 +97,15 @@ def leaderboard_markdown(runs: pd.DataFrame, current_fingerprint: str | None = N
         "same data (cache fingerprint); each data fingerprint has its own section.",
         "",
     ]
+    lines += real_markdown(
+        runs, "## Labelled recordings (`amt evaluate`)\n\nEvery run scored on a labelled set:"
+    )
     for fingerprint, best, everything in sections(runs, current_fingerprint):
         current = " (the current data/cache)" if fingerprint == current_fingerprint else ""
         lines += [f"## Data `{fingerprint}`{current}", "", "### Best run per model", ""]
         lines += [markdown_table(display_table(best)), "", f"### All {len(everything)} runs", ""]
         lines += [markdown_table(display_table(everything)), ""]
     return "\n".join(lines)
-
-
-def markdown_table(table: pd.DataFrame) -> str:
-    """A pipe table; pipes inside cells are escaped."""
-    rows = [list(table.columns), ["---"] * len(table.columns), *table.astype(str).values.tolist()]
-    return "\n".join("| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows)
 
 
 def write_leaderboard(
@@ -126,21 +126,3 @@ def _data_order(chosen: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     return (
         chosen.assign(_data=key).sort_values(["_data", SCORE], ascending=[True, False]).drop(columns="_data")
     )
-
-
-def format_score(f1: float, precision: float, recall: float) -> str:
-    if pd.isna(f1):
-        return "–"
-    return f"{f1:.3f} ({precision:.2f}/{recall:.2f})"
-
-
-def _count(value) -> str:
-    if pd.isna(value):
-        return "–"
-    return f"{value / 1e6:.2f} M" if value >= 1e5 else f"{int(value):,}"
-
-
-def format_duration(seconds: float) -> str:
-    if pd.isna(seconds):
-        return "–"
-    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"

@@ -1,7 +1,8 @@
 """The results block: what README shows of the current results, written by the report.
 
-The best run per model on the current data, with the machine the report ran on and the
-stage times of the main job (``metrics/stage_times.txt``, when there is one), as markdown.
+The best run per model on the current data (and its scores on labelled real recordings,
+when ``amt evaluate`` logged any), with the machine the report ran on and the stage times of
+the main job (``metrics/stage_times.txt``, when there is one), as markdown.
 README includes it between RESULTS_BEGIN and RESULTS_END (``scripts/readme_results.py``
 copies it in; a test keeps the two equal), so no result in README is copied by hand.
 """
@@ -14,13 +15,19 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from amt.report.leaderboard import best_runs, format_duration, format_score, markdown_table
+from amt.report.leaderboard import best_runs
+from amt.report.real import real_markdown
+from amt.report.tables import format_duration, format_score, markdown_table
 
 RESULTS_FILE = "results.md"
 STAGE_TIMES_FILE = "metrics/stage_times.txt"  # written by scripts/main.sh
 NOTE_SCORES = ("note_f1", "note_precision", "note_recall")
 RESULTS_BEGIN = "<!-- results: reports/results.md, written by the report stage -->"
 RESULTS_END = "<!-- end of results -->"
+REAL_INTRO = (
+    "The same runs on labelled recordings of real pianos (`amt evaluate`, same thresholds; such "
+    "sets only measure, nothing is tuned or chosen on them):"
+)
 
 
 def results_markdown(runs: pd.DataFrame, current: str | None, stage_times: list[tuple[str, int]]) -> str:
@@ -35,6 +42,7 @@ def results_markdown(runs: pd.DataFrame, current: str | None, stage_times: list[
         "",
         markdown_table(_table(best)),
         "",
+        *real_markdown(best, REAL_INTRO),
     ]
     if stage_times:
         total = sum(seconds for _, seconds in stage_times)

@@ -1,7 +1,9 @@
 """Every run of the project's MLflow experiment as one flat pandas table.
 
 Only runs that the evaluate stage scored (they hold ``note_f1``) are kept. Device and
-precision show the resolved value when a run carries one as a tag, else the param.
+precision show the resolved value when a run carries one as a tag, else the param. Scores on
+labelled recordings (``amt evaluate``: ``real/<set>/<metric>``) come along under their own
+names.
 """
 
 import mlflow
@@ -27,6 +29,7 @@ SOURCES = {
     "dvc_experiment": ("tags.dvc_experiment",),
     "start_time": ("start_time",),
 }
+REAL_METRICS = "metrics.real/"
 INTEGER_COLUMNS = ("steps", "sequence_length", "batch", "parameters")
 FLOAT_COLUMNS = ("train_seconds", *METRIC_NAMES)
 
@@ -40,6 +43,8 @@ def load_runs(experiment_id: str) -> pd.DataFrame:
 def runs_table(found: pd.DataFrame) -> pd.DataFrame:
     """Report columns from the frame ``mlflow.search_runs`` returns; unscored runs dropped."""
     table = pd.DataFrame({name: _first_present(found, sources) for name, sources in SOURCES.items()})
+    for column in (column for column in found.columns if column.startswith(REAL_METRICS)):
+        table[column.removeprefix("metrics.")] = pd.to_numeric(found[column], errors="coerce")
     table = table[table["note_f1"].notna()]
     for name in INTEGER_COLUMNS:
         table[name] = pd.to_numeric(table[name], errors="coerce").astype("Int64")

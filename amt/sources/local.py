@@ -32,11 +32,8 @@ PAIR_COLUMNS = ("audio_filename", "midi_filename")
 
 def build(data: DataConfig, raw_dir: Path) -> list[dict]:
     """Write the user's pairs into ``raw_dir``; return their metadata rows."""
-    store = open_store(data.local.path, "data.local.path")
-    pieces = _pieces_from_csv(store)
-    if pieces is None:
-        pieces = _pieces_by_name(store)
-    check_unique_ids(zip(pieces["id"], pieces["audio_filename"], strict=True), store.where)
+    store = open_store(data.local.path, "params.yaml data.local.path")
+    pieces = find_pieces(store)
     if "split" not in pieces:
         pieces["split"] = assign_splits(
             list(pieces["id"]),
@@ -72,6 +69,16 @@ def _visible(store: Store) -> list[str]:
         for name in store.names()
         if not any(part.startswith((".", "__MACOSX")) for part in name.split("/"))
     ]
+
+
+def find_pieces(store: Store) -> pd.DataFrame:
+    """The audio/MIDI pairs of ``store`` (columns id, audio_filename, midi_filename, composer,
+    title, and split when a csv gives one): listed by a csv, else matched by base name."""
+    pieces = _pieces_from_csv(store)
+    if pieces is None:
+        pieces = _pieces_by_name(store)
+    check_unique_ids(zip(pieces["id"], pieces["audio_filename"], strict=True), store.where)
+    return pieces
 
 
 def _pieces_from_csv(store: Store) -> pd.DataFrame | None:
@@ -112,10 +119,10 @@ def _pieces_by_name(store: Store) -> pd.DataFrame:
         check_unique_ids(((PurePosixPath(n).stem, n) for n in files), store.where)
     audio_by_id = {PurePosixPath(n).stem: n for n in audio}
     midi_by_id = {PurePosixPath(n).stem: n for n in midi}
-    unpaired = sorted(set(audio_by_id).symmetric_difference(midi_by_id))
-    if unpaired:
-        example = {**audio_by_id, **midi_by_id}[unpaired[0]]
-        log.warning("%s: skipping %d files without a partner, e.g. %s", store.where, len(unpaired), example)
+    for unpaired in sorted(set(audio_by_id).symmetric_difference(midi_by_id)):
+        name = audio_by_id.get(unpaired) or midi_by_id[unpaired]
+        partner = "MIDI" if unpaired in audio_by_id else "audio"
+        log.warning("%s/%s: skipped, no %s file of the same base name", store.where, name, partner)
     ids = sorted(set(audio_by_id) & set(midi_by_id))
     if not ids:
         raise AmtError(

@@ -85,10 +85,11 @@ def renamed_errors(path: Path, shown: str) -> Iterator[None]:
 
 
 def open_store(path: str | Path, parameter: str) -> Store:
-    """A directory or a zip file as a store; a missing path is an AmtError naming ``parameter``."""
+    """A directory or a zip file as a store; a missing path is an AmtError naming ``parameter``,
+    what the user set it with (``params.yaml data.local.path``, ``amt evaluate's PATH``)."""
     path = Path(path)
     if path.is_dir():
         return DirectoryStore(path)
     if path.is_file():
         return ZipStore(path)
-    raise AmtError(f"{path}: not found; set params.yaml {parameter} to a directory or a zip file")
+    raise AmtError(f"{path}: not found; set {parameter} to a directory or a zip file")

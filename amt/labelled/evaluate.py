@@ -1,0 +1,117 @@
+"""amt evaluate: a model file scored on labelled sets, each into a folder of its own.
+
+The thresholds are, first to last: the flags, a thresholds file, the ones the evaluate
+stage tuned on validation for the model's MLflow run, the model's own evaluate settings.
+Never tuned on the set being scored.
+"""
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from amt.core.errors import AmtError
+from amt.inference.decoding import Thresholds
+from amt.labelled import runs
+from amt.labelled.pairs import LabelledSet
+from amt.labelled.results import check_out_dir, means_line, write_results
+from amt.labelled.scoring import Scored, score_pair
+from amt.models.checkpoint import ModelFile
+from amt.transcription.transcriber import Transcriber
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Evaluation:
+    """A model file ready to score sets: its transcriber, its run (if the store has it) and
+    where its thresholds came from."""
+
+    loaded: ModelFile
+    transcriber: Transcriber
+    run: object | None
+    thresholds_from: str
+
+    @property
+    def label(self) -> str:
+        """The result folder's name: architecture and run, or the model file's name."""
+        name = self.loaded.model.config["name"]
+        return f"{name}-{self.loaded.run_id[:8]}" if self.loaded.run_id else self.loaded.path.stem
+
+
+def choose_thresholds(
+    loaded: ModelFile,
+    run: object | None,
+    from_file: Thresholds | None,
+    onset: float | None,
+    frame: float | None,
+) -> tuple[Thresholds, str]:
+    """The thresholds to decode with and, in words, where they came from."""
+    tuned = runs.tuned_thresholds(run)
+    if from_file is not None:
+        base, source = from_file, "--thresholds"
+    elif tuned is not None:
+        base, source = tuned, "tuned on validation (the model's MLflow run)"
+    else:
+        base, source = (
+            Thresholds(loaded.evaluate.onset_threshold, loaded.evaluate.frame_threshold),
+            "model file",
+        )
+    if onset is not None or frame is not None:
+        source = f"flags over {source}"
+    return Thresholds(base.onset if onset is None else onset, base.frame if frame is None else frame), source
+
+
+def evaluate_set(evaluation: Evaluation, labelled: LabelledSet, out_dir: Path, log_to_run: bool) -> bool:
+    """Score every pair of ``labelled`` into ``out_dir``; whether any could be scored."""
+    scored: list[Scored] = []
+    failed: dict[str, str] = {}
+    for pair in tqdm(labelled.pairs, desc=f"evaluate {labelled.name}", unit="file"):
+        try:
+            scored.append(
+                score_pair(evaluation.transcriber, labelled, pair, out_dir / "midi" / f"{pair.id}.mid")
+            )
+        except AmtError as error:
+            log.error("%s", error)
+            failed[pair.id] = str(error)
+    if not scored:
+        log.error("%s: no file could be scored", labelled.store.where)
+        return False
+    thresholds = evaluation.transcriber.thresholds
+    summary = {
+        "model": str(evaluation.loaded.path),
+        "architecture": evaluation.loaded.model.config["name"],
+        "run_id": evaluation.loaded.run_id,
+        "set": labelled.name,
+        "path": labelled.store.where,
+        "thresholds": {
+            "onset": thresholds.onset,
+            "frame": thresholds.frame,
+            "from": evaluation.thresholds_from,
+        },
+    }
+    means = write_results(out_dir, summary, scored, failed)
+    log.info("%s: %d files, %s -> %s", labelled.name, len(scored), means_line(means), out_dir)
+    if log_to_run and evaluation.run is not None:
+        runs.log_scores(
+            evaluation.run, labelled.name, means, [str(out_dir / "scores.csv"), str(out_dir / "scores.json")]
+        )
+        log.info(
+            "logged to MLflow run %s as %s", evaluation.loaded.run_id, runs.metric_name(labelled.name, "*")
+        )
+    return True
+
+
+def result_dir(root: Path, labelled: LabelledSet, evaluation: Evaluation) -> Path:
+    return root / labelled.name / evaluation.label
+
+
+def checked_dirs(root: Path, sets: list[LabelledSet], evaluation: Evaluation, overwrite: bool) -> list[Path]:
+    """Each set's result folder, refused before any work if it holds an earlier evaluation."""
+    dirs = [result_dir(root, labelled, evaluation) for labelled in sets]
+    for out_dir in dirs:
+        check_out_dir(out_dir, overwrite)
+    if len(set(dirs)) < len(dirs):
+        raise AmtError("two PATHs share a name and would write one result folder; rename one")
+    return dirs
