@@ -25,6 +25,14 @@ timed() {
     echo "$name $((SECONDS - start)) s" | tee -a "$stage_times"
 }
 
+# Labelled recordings of real pianos that every model is scored on after its experiment
+# (amt evaluate; logged to its MLflow run, shown by the report beside the synthetic test):
+# ../shared/data/real_piano_dev where it exists, or the folders in $AMT_REAL_SETS.
+real_sets=()
+for set in ${AMT_REAL_SETS-../shared/data/real_piano_dev}; do
+    [ -d "$set" ] && real_sets+=("$set")
+done
+
 timed "download+cache" dvc repro cache
 # Steps and learning-rate decay interval per model: each model's schedule in params.yaml
 # (train.schedules: onf, the best model, 6500 steps, the other three enough to rank them), all
@@ -33,13 +41,17 @@ timed "download+cache" dvc repro cache
 # schedule; both are passed every time because `dvc exp run -S` leaves its change in params.yaml
 # for the next run.
 start=$SECONDS
-sizing=$(python scripts/size_main_job.py --elapsed "$SECONDS" "${full[@]}")
+sizing=$(python scripts/size_main_job.py --elapsed "$SECONDS" "${full[@]}" --real-sets "${real_sets[@]}")
 echo "sizing $((SECONDS - start)) s" | tee -a "$stage_times"
 # Each experiment stops at `evaluate`: the report reads every run from the MLflow store, so
 # it is built once, after the last (onf).
 while read -r model steps decay; do
     timed "train+evaluate $model" dvc exp run evaluate -S "model=$model" -S "train.steps=$steps" \
         -S "train.lr_decay_steps=$decay" < /dev/null
+    if [ ${#real_sets[@]} -gt 0 ]; then
+        timed "real recordings $model" python -m amt.cli evaluate runs/model.pt "${real_sets[@]}" \
+            --out evaluations --overwrite < /dev/null
+    fi
 done <<< "$sizing"
 
 timed "report" dvc repro report

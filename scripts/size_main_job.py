@@ -9,15 +9,38 @@ import argparse
 import sys
 
 from amt.config import load_config
+from amt.core.audio import audio_seconds
 from amt.core.constants import CACHE_DIR
 from amt.core.errors import AmtError
-from amt.training.sizing import MAIN_JOB_FILE, Sizing, full_steps, load_or_size, seconds_per_step
+from amt.labelled.pairs import open_set
+from amt.training.sizing import (
+    MAIN_JOB_FILE,
+    SIZED_SECONDS_PER_REAL_MINUTE,
+    Sizing,
+    full_steps,
+    load_or_size,
+    seconds_per_step,
+)
+
+
+def real_set_seconds(folders: list[str]) -> float:
+    """What scoring the four models on ``folders`` adds to the job, in the sizing machine's seconds."""
+    minutes = 0.0
+    for folder in folders:
+        labelled = open_set(folder)
+        for pair in labelled.pairs:
+            with labelled.files(pair) as (audio, _):
+                minutes += audio_seconds(audio) / 60
+    return minutes * SIZED_SECONDS_PER_REAL_MINUTE
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--elapsed", type=float, default=0.0, help="seconds the main job has run so far")
     parser.add_argument("--full", action="store_true", help="full steps, whatever this machine's speed")
+    parser.add_argument(
+        "--real-sets", nargs="*", default=[], help="folders of real recordings every model will be scored on"
+    )
     args = parser.parse_args()
     try:
         config = load_config()
@@ -26,7 +49,11 @@ def main() -> int:
             sizing, report = Sizing(1.0, 1.0, full), "full steps (--full; this machine's speed not measured)"
         else:
             sizing, reused = load_or_size(
-                MAIN_JOB_FILE, args.elapsed, full, lambda: seconds_per_step(config, CACHE_DIR)
+                MAIN_JOB_FILE,
+                args.elapsed,
+                full,
+                lambda: seconds_per_step(config, CACHE_DIR),
+                real_set_seconds(args.real_sets),
             )
             report = (
                 f"this machine trains at {sizing.speed:.2f}x the speed the steps were sized on; "

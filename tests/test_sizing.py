@@ -55,6 +55,14 @@ def test_time_already_spent_lowers_the_scale_and_the_floor_holds():
     assert scale_for(0.01, 300) == sizing.SCALE_STEP
 
 
+def test_work_beyond_the_sized_job_lowers_the_scale_as_much_as_it_costs():
+    speed, extra = 0.6, 300.0
+    scale = scale_for(speed, 480, extra)
+    assert scale < scale_for(speed, 480)
+    assert job_seconds(speed, scale, 480) + extra / speed <= BUDGET_SECONDS - MARGIN_SECONDS
+    assert size(sizing.SIZED_SECONDS_PER_STEP / speed, 480, MAIN_JOB, extra).scale == scale
+
+
 def test_scaled_steps_keep_hundreds_and_the_schedule_shape():
     assert scaled(MAIN_JOB, 1.0) == MAIN_JOB
     part = scaled(MAIN_JOB, 0.6)

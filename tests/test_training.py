@@ -368,11 +368,13 @@ def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupte
 
 
 def test_two_processes_train_as_one_on_a_model_without_randomness(cache_dir, tracking_uri, tmp_path):
-    """lstm has no dropout and no batch norm: splitting each batch over two processes and
-    averaging their gradients must give one process's losses and weights."""
+    """lstm has no dropout and no batch norm, and nothing is augmented: splitting each batch
+    over two processes and averaging their gradients must give one process's losses and weights."""
     results = {}
     for processes in (1, 2):
-        params = tiny_params(tracking_uri, processes=processes, ema_decay=None) | {"model": "lstm"}
+        params = tiny_params(tracking_uri, processes=processes, ema_decay=None, augment=None) | {
+            "model": "lstm"
+        }
         results[processes] = run_training(params, cache_dir, tmp_path / str(processes))
     assert np.allclose(results[1].curve["loss"], results[2].curve["loss"], rtol=1e-5, atol=0)
     one, two = (load_checkpoint(tmp_path / str(n) / "model.pt")["model"] for n in (1, 2))

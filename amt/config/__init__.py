@@ -14,8 +14,8 @@ from typing import Any
 from amt.config.data import DataConfig
 from amt.config.evaluate import EvaluateConfig
 from amt.config.models import MODEL_NAMES, ModelSizes
-from amt.config.params import PARAMS_FILE, load_params, with_overrides
-from amt.config.reader import Reader
+from amt.config.params import load_params, with_overrides
+from amt.config.reader import PARAMS_FILE, Reader
 from amt.config.train import TrainConfig
 from amt.core.errors import AmtError
 

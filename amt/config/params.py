@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
+from amt.config.augment import AUGMENTATIONS
+from amt.config.reader import PARAMS_FILE
 from amt.core.errors import AmtError
-
-PARAMS_FILE = "params.yaml"
 
 # Every key params.yaml may hold: a section maps to its keys, a leaf is None, and ANY stands
 # for keys the user names (models in train.schedules). A key that is not here (a misspelt
@@ -76,7 +76,10 @@ KNOWN_KEYS: dict[str, Any] = {
             "processes",
         ]
     )
-    | {"schedules": {ANY: dict.fromkeys(("steps", "lr_decay_steps"))}},
+    | {
+        "schedules": {ANY: dict.fromkeys(("steps", "lr_decay_steps"))},
+        "augment": {name: dict.fromkeys(("p", spec[0])) for name, spec in AUGMENTATIONS.items()},
+    },
     "evaluate": dict.fromkeys(
         [
             "tune_thresholds",

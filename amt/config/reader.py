@@ -5,9 +5,9 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from amt.config.params import PARAMS_FILE
 from amt.core.errors import AmtError
 
+PARAMS_FILE = "params.yaml"
 MISSING = object()
 
 

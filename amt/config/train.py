@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from amt.config.augment import AugmentConfig
 from amt.config.reader import Reader, is_whole
 from amt.core.constants import HOP_LENGTH, N_FFT
 from amt.core.errors import AmtError
@@ -35,6 +36,7 @@ class TrainConfig:
     device: str
     workers: int
     processes: int | str
+    augment: AugmentConfig
 
     @classmethod
     def read(cls, read: Reader, model: str) -> "TrainConfig":
@@ -64,6 +66,7 @@ class TrainConfig:
             device=read.choice(key + "device", DEVICES),
             workers=read.integer(key + "workers", 0),
             processes=_processes(read, batch_size),
+            augment=AugmentConfig.read(read),
         )
 
 

@@ -40,6 +40,10 @@ MARGIN_SECONDS = 3 * 60  # for the noise of a shared machine
 SIZED_TRAINING_SECONDS = 2357.0
 SIZED_OTHER_SECONDS = 452.0
 SIZED_SECONDS_PER_STEP = 0.305
+# Scoring all four models on one minute of real recordings (amt evaluate, after each
+# experiment), in the sizing machine's seconds: measured on the 2-core AVX-512 machine
+# (docs/experiments/2026-12-04-real-recordings.md) and scaled by its training speed ratio.
+SIZED_SECONDS_PER_REAL_MINUTE = 7.5
 MEASURED_MODEL = "onf"
 MAIN_JOB_FILE = "runs/main_job.json"  # where the main job keeps its sizing (load_or_size)
 SCALE_STEP = 0.05  # scales are whole multiples of this, so re-measuring rarely changes them
@@ -68,13 +72,14 @@ class Sizing:
         return cls(float(data["speed"]), float(data["scale"]), steps)
 
 
-def scale_for(speed: float, elapsed_seconds: float) -> float:
+def scale_for(speed: float, elapsed_seconds: float, extra_seconds: float = 0.0) -> float:
     """The largest scale (at most 1) at which the rest of the job fits the budget at ``speed``.
 
-    ``elapsed_seconds``: what the job has used so far (setup, corpus, cache).
+    ``elapsed_seconds``: what the job has used so far (setup, corpus, cache); ``extra_seconds``:
+    work it will do beyond the sized job's, in the sizing machine's seconds (real recordings).
     """
     remaining = BUDGET_SECONDS - MARGIN_SECONDS - elapsed_seconds
-    fits = (remaining * speed - SIZED_OTHER_SECONDS) / SIZED_TRAINING_SECONDS
+    fits = (remaining * speed - SIZED_OTHER_SECONDS - extra_seconds) / SIZED_TRAINING_SECONDS
     return max(SCALE_STEP, min(1.0, math.floor(fits / SCALE_STEP + 1e-9) * SCALE_STEP))
 
 
@@ -126,10 +131,12 @@ def seconds_per_step(config: Config, cache_dir: str | Path, steps: int = 20) -> 
     return statistics.median(times[WARMUP_STEPS:])
 
 
-def size(seconds: float, elapsed_seconds: float, full: Mapping[str, tuple[int, int]]) -> Sizing:
+def size(
+    seconds: float, elapsed_seconds: float, full: Mapping[str, tuple[int, int]], extra_seconds: float = 0.0
+) -> Sizing:
     """The main job's steps for a machine whose onf step takes ``seconds``."""
     speed = SIZED_SECONDS_PER_STEP / seconds
-    scale = scale_for(speed, elapsed_seconds)
+    scale = scale_for(speed, elapsed_seconds, extra_seconds)
     return Sizing(speed, scale, scaled(full, scale))
 
 
@@ -138,6 +145,7 @@ def load_or_size(
     elapsed_seconds: float,
     full: Mapping[str, tuple[int, int]],
     measure: Callable[[], float],
+    extra_seconds: float = 0.0,
 ) -> tuple[Sizing, bool]:
     """The sizing an earlier run saved at ``path``, else a new one from ``measure()`` saved there.
 
@@ -150,6 +158,6 @@ def load_or_size(
             return Sizing.from_json(json.loads(path.read_text())), True
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise AmtError(f"{path}: not a sizing amt wrote ({error}); delete it to size again") from error
-    sizing = size(measure(), elapsed_seconds, full)
+    sizing = size(measure(), elapsed_seconds, full, extra_seconds)
     atomic.write_text(path, json.dumps(sizing.to_json(), indent=1) + "\n")
     return sizing, False

@@ -10,6 +10,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from amt.models import TranscriptionModel
 from amt.training import parallel
+from amt.training.augment import Augmenter
 from amt.training.settings import TrainSettings
 
 OUTPUTS = ("onset", "frame")
@@ -50,6 +51,8 @@ class Trainer:
     ) -> None:
         self.settings = settings
         self.where = settings.placement
+        self.augment = Augmenter(settings.augment, settings.seed)
+        self.first_segment = group.rank * (settings.batch_size // group.size)  # of each step's batch
         self.model = model.to(self.where.device).train()
         self.network = model if group.size == 1 else DistributedDataParallel(model)
         self.optimizer = torch.optim.AdamW(
@@ -73,8 +76,10 @@ class Trainer:
     def step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         """One optimiser step on ``batch``; return its losses and learning rate."""
         device = self.where.device
+        step = self.scheduler.last_epoch
+        audio = self.augment(batch["audio"].to(device, non_blocking=True), step, self.first_segment)
         with self.where.autocast():
-            logits = self.network(batch["audio"].to(device, non_blocking=True))
+            logits = self.network(audio)
         losses = {
             f"{name}_loss": F.binary_cross_entropy_with_logits(logits[name].float(), batch[name].to(device))
             for name in OUTPUTS
