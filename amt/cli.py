@@ -48,6 +48,16 @@ real/<PATH's name>/<metric> (--no-log: not). A file that cannot be scored is one
 others are still scored."""
 
 
+def model_command(commands: argparse._SubParsersAction, name: str, **texts: str) -> argparse.ArgumentParser:
+    """A sub-command that runs a model file (``texts``: help, description, epilog), with
+    the model argument, --device and the thresholds."""
+    command = commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **texts)
+    command.add_argument("model", type=Path, help="a model file from the train stage (runs/model.pt)")
+    command.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    add_thresholds(command)
+    return command
+
+
 def add_thresholds(command: argparse.ArgumentParser) -> None:
     """--thresholds, --onset-threshold and --frame-threshold, as transcribe and evaluate take them."""
     command.add_argument(
@@ -60,20 +70,17 @@ def add_thresholds(command: argparse.ArgumentParser) -> None:
 
 
 def add_evaluate(commands: argparse._SubParsersAction) -> None:
-    evaluate = commands.add_parser(
+    evaluate = model_command(
+        commands,
         "evaluate",
         help="score a model on labelled recordings (folders or zips of audio + MIDI)",
         description="Score a trained model on labelled recordings, e.g. real piano takes.",
         epilog=EVALUATE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    evaluate.add_argument("model", type=Path, help="a model file from the train stage (runs/model.pt)")
     evaluate.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="folder or zip of audio + MIDI")
     evaluate.add_argument(
         "--out", type=Path, default=Path("evaluations"), help="results root (default: evaluations)"
     )
-    evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    add_thresholds(evaluate)
     evaluate.add_argument("--overwrite", action="store_true", help="replace an earlier evaluation's results")
     evaluate.add_argument("--no-log", action="store_true", help="log nothing to the model's MLflow run")
 
@@ -87,20 +94,17 @@ def parser() -> argparse.ArgumentParser:
     )
     main.set_defaults(verbosity=0)
     commands = main.add_subparsers(dest="command", required=True)
-    transcribe = commands.add_parser(
+    transcribe = model_command(
+        commands,
         "transcribe",
         help="audio files -> MIDI (.mid), probabilities (.npz) and a re-synthesised .wav",
         description="Transcribe piano recordings of any length with a trained model.",
         epilog=OUTPUTS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    transcribe.add_argument("model", type=Path, help="a model file from the train stage (runs/model.pt)")
     transcribe.add_argument(
         "audio", type=Path, nargs="+", help="wav, flac, ogg or mp3; any rate and channels"
     )
     transcribe.add_argument("--out", type=Path, default=Path("."), help="output folder (default: here)")
-    transcribe.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    add_thresholds(transcribe)
     transcribe.add_argument("--no-wav", action="store_true", help="write no re-synthesised .wav")
     existing = transcribe.add_mutually_exclusive_group()
     existing.add_argument(
