@@ -2,8 +2,7 @@
 
 ``auto`` picks CUDA when it is present and the CPU otherwise. Automatic precision is
 bfloat16 wherever the hardware does it natively (CUDA since Ampere, CPUs with oneDNN's
-bf16 kernels: 1.5-1.7x faster than fp32 for the ConvStack models on the 2-core AVX-512
-development machines, about even for the BiLSTM-only model; see benchmarks/train.py),
+bf16 kernels; how much faster: docs/benchmarks.md, ``python -m benchmarks.train``),
 float16 on older GPUs (with a gradient scaler), fp32 otherwise.
 """
 

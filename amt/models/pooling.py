@@ -1,7 +1,7 @@
 """Max-pooling over frequency that is cheap on the CPU.
 
-``nn.MaxPool2d((1, 2))`` on the CPU in NCHW layout cost about 8% of an onf training step
-on 2 cores: its generic kernel finds and stores an int64 index per output. Pairs of
+``nn.MaxPool2d((1, 2))`` on the CPU in NCHW layout is a measurable share of an onf training
+step (docs/benchmarks.md): its generic kernel finds and stores an int64 index per output. Pairs of
 neighbouring bins are compared directly here, and backward routes the gradient with a
 boolean mask (``python -m benchmarks.layers`` measures both).
 The values and gradients are those of ``nn.MaxPool2d((1, 2))`` (ties go to the first of

@@ -1,8 +1,8 @@
 """Data-parallel training on the CPU: processes that each take a share of every batch.
 
-On 2 cores two one-thread processes, each stepping on half the batch, do about a quarter
-more steps per second than one two-thread process (README, "Threads"): torch's CPU
-kernels leave the second thread idle for much of a small step. DistributedDataParallel
+On 2 cores two one-thread processes, each stepping on half the batch, do more steps per
+second than one two-thread process (docs/training.md; ``python -m benchmarks.processes``):
+torch's CPU kernels leave the second thread idle for much of a small step. DistributedDataParallel
 averages the gradients over gloo, so every process holds the same weights. Rank 0 does
 what a single process does besides stepping (validation, checkpoints, MLflow); the others
 only step. Each process learns of Ctrl-C or SIGTERM through the parent, which forwards
