@@ -1,5 +1,5 @@
-"""What training-time augmentation costs: a training step with params.yaml's
-``train.augment`` against the same step with augmentation off, for each model.
+"""What training-time augmentation costs: a training step with the recipe of
+``profiles/augment.yaml`` against the same step with augmentation off, for each model.
 
 The two loops take turns step by step (``benchmarks.train.seconds_per_step``), at
 params.yaml's batch, segment length and automatic precision, one process with every
@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from amt.config import load_config
+from amt.config import Config, load_config
 from amt.config.augment import AugmentConfig, Draw
 from amt.core.constants import CACHE_DIR
 from amt.models import MODELS
+from amt.profiles import load_profile
 from amt.training.augment import Augmenter
 from amt.training.sizing import step_loop
 from benchmarks.train import generated_cache, seconds_per_step
@@ -29,7 +30,7 @@ from benchmarks.train import generated_cache, seconds_per_step
 
 def worst_case_ms(batch: int, length: int, repeats: int = 30) -> float:
     """Median milliseconds to augment one batch with every augmentation on every segment."""
-    draws = load_config().train.augment.draws
+    draws = recipe().train.augment.draws
     every = {name: Draw(1.0, draw.low, draw.high) for name, draw in draws.items()}
     augment = Augmenter(AugmentConfig(every), seed=0)
     audio = torch.randn(batch, length) * 0.1
@@ -41,8 +42,13 @@ def worst_case_ms(batch: int, length: int, repeats: int = 30) -> float:
     return 1000 * float(np.median(times))
 
 
+def recipe() -> Config:
+    """params.yaml with the augmentation profile."""
+    return load_config().with_overrides(load_profile("augment"))
+
+
 def main(steps: int = 12, *models: str) -> None:
-    config = load_config()
+    config = recipe()
     train = config.train
     print(f"batch {train.batch_size} x {train.sequence_length} samples, {torch.get_num_threads()} threads")
     draws = train.augment.draws.items()
