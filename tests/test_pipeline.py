@@ -108,3 +108,23 @@ def test_experiments_workspace_and_queued_land_in_one_store(repo):
     _run(repo, "dvc", "repro", "report")
     leaderboard = (repo / "reports" / "leaderboard.md").read_text()
     assert all(model in leaderboard for model in ("baseline", "lstm", "onf"))
+
+
+def test_cache_and_model_files_round_trip_through_a_dvc_remote(repo, tmp_path):
+    remote, origin = tmp_path / "dvc-remote", tmp_path / "origin.git"
+    _run(repo, "dvc", "remote", "add", "--local", "-f", "-d", "team", str(remote))
+    _run(repo, "dvc", "push", "download", "cache", "train", "evaluate")
+    model = (repo / "runs" / "model.pt").read_bytes()
+    shutil.rmtree(repo / ".dvc" / "cache")
+    shutil.rmtree(repo / "data" / "cache")
+    (repo / "runs" / "model.pt").unlink()
+    _run(repo, "dvc", "pull", "download", "cache", "train", "evaluate")
+    assert (repo / "runs" / "model.pt").read_bytes() == model
+    assert len(list((repo / "data" / "cache" / "train").glob("*.npz"))) == 3
+    assert "up to date" in _run(repo, "dvc", "status", "--with-deps", "evaluate")
+    _run(repo, "git", "init", "-q", "--bare", str(origin))
+    _run(repo, "git", "remote", "add", "origin", str(origin))
+    _run(repo, "dvc", "exp", "run", "evaluate", "-S", "train.steps=3", "-n", "shared")
+    _run(repo, "dvc", "exp", "push", "origin", "shared")
+    assert "refs/exps/" in _run(repo, "git", "ls-remote", str(origin))
+    assert "shared" in _run(repo, "dvc", "exp", "list", "origin")
