@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,32 @@ def test_cache_and_model_files_round_trip_through_a_dvc_remote(repo, tmp_path):
     _run(repo, "dvc", "exp", "push", "origin", "shared")
     assert "refs/exps/" in _run(repo, "git", "ls-remote", str(origin))
     assert "shared" in _run(repo, "dvc", "exp", "list", "origin")
+
+
+def test_two_queued_experiments_run_at_once_into_one_store(repo):
+    before = len(_runs(repo))
+    for model, steps in (("crnn", 3), ("baseline", 4)):
+        _run(
+            repo,
+            "dvc",
+            "exp",
+            "run",
+            "--queue",
+            "evaluate",
+            "-S",
+            f"model={model}",
+            "-S",
+            f"train.steps={steps}",
+        )
+    _run(repo, "dvc", "queue", "start", "-j", "2")
+    deadline = time.monotonic() + 600
+    while any(word in _run(repo, "dvc", "queue", "status") for word in ("Queued", "Running")):
+        assert time.monotonic() < deadline, "the queue did not finish in 10 minutes"
+        time.sleep(3)
+    assert "Failed" not in _run(repo, "dvc", "queue", "status")
+    runs = _runs(repo)[before:]
+    assert sorted(name.split("-")[0] for name, _ in runs) == ["baseline", "crnn"]
+    assert {status for _, status in runs} == {"FINISHED"}
+    _run(repo, "dvc", "repro", "report")
+    leaderboard = (repo / "reports" / "leaderboard.md").read_text()
+    assert all(name in leaderboard for name, _ in runs)
