@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlflow.entities import Run
 from tqdm import tqdm
 
 from amt.core.errors import AmtError
@@ -30,7 +31,7 @@ class Evaluation:
 
     loaded: ModelFile
     transcriber: Transcriber
-    run: object | None
+    run: Run | None
     thresholds_from: str
 
     @property
@@ -42,7 +43,7 @@ class Evaluation:
 
 def choose_thresholds(
     loaded: ModelFile,
-    run: object | None,
+    run: Run | None,
     from_file: Thresholds | None,
     onset: float | None,
     frame: float | None,

@@ -4,6 +4,7 @@ scores on a labelled set are logged, as ``real/<set>/<metric>`` beside the synth
 import logging
 
 import mlflow
+from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
 from amt.config import TrackingConfig
@@ -23,7 +24,7 @@ def metric_name(set_name: str, metric: str) -> str:
     return f"{PREFIX}/{set_name}/{metric}"
 
 
-def model_run(loaded: ModelFile) -> mlflow.entities.Run | None:
+def model_run(loaded: ModelFile) -> Run | None:
     """The run of the model file in the store its params name, if that store holds it."""
     if not loaded.run_id:
         return None
@@ -35,14 +36,14 @@ def model_run(loaded: ModelFile) -> mlflow.entities.Run | None:
         return None
 
 
-def tuned_thresholds(run: mlflow.entities.Run | None) -> Thresholds | None:
+def tuned_thresholds(run: Run | None) -> Thresholds | None:
     """The thresholds the evaluate stage tuned on validation for this run, if it did."""
     if run is None or not all(name in run.data.metrics for name in TUNED):
         return None
     return Thresholds(*(run.data.metrics[name] for name in TUNED))
 
 
-def log_scores(run: mlflow.entities.Run, set_name: str, means: dict[str, float], files: list[str]) -> None:
+def log_scores(run: Run, set_name: str, means: dict[str, float], files: list[str]) -> None:
     """The mean metrics as ``real/<set>/<metric>`` and the result files as artifacts of the run."""
     with mlflow.start_run(run_id=run.info.run_id):
         mlflow.log_metrics({metric_name(set_name, name): value for name, value in means.items()})
