@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,7 +116,7 @@ import os, sys, time
 import amt.data.cache as cache
 
 def stuck(job):
-    print("worker", os.getpid(), flush=True)
+    os.write(1, f"worker {os.getpid()}\n".encode())  # one write: lines of two workers never mix
     time.sleep(120)
 
 cache._cache_row = stuck
@@ -131,9 +132,8 @@ def test_cache_workers_die_with_a_killed_parent(raw_layout, tmp_path):
     )
     workers = []
     for line in parent.stdout:  # libraries may print lines of their own
-        if line.startswith("worker "):
-            workers.append(int(line.split()[1]))
-        if len(workers) == 2:
+        workers += [int(pid) for pid in re.findall(r"worker (\d+)", line)]
+        if len(workers) >= 2:
             break
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()

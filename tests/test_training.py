@@ -330,7 +330,7 @@ def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupte
     params = tiny_params(
         tracking_uri, steps=60, checkpoint_interval=5, validation_interval=None, processes=processes
     )
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(config_of(params).raw))  # a whole params.yaml
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "cache").symlink_to(cache_dir)
     checkpoint = tmp_path / "runs" / "checkpoints" / "last.pt"
@@ -342,24 +342,24 @@ def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupte
     assert first.returncode == 130
     stopped_at = load_checkpoint(checkpoint)["step"]
     assert (
-        f"stopped by SIGTERM at step {stopped_at} of 60; checkpoint saved to runs/checkpoints/last.pt"
-        in stderr
+        f"amt train: warning: stopped by SIGTERM at step {stopped_at} of 60; "
+        "checkpoint saved to runs/checkpoints/last.pt" in stderr
     )
 
     second = start_stage(tmp_path, tracking_uri)
     wait_for_new_checkpoint(checkpoint, second, checkpoint.stat().st_mtime)
     second.kill()
-    stdout, _ = second.communicate(timeout=60)
-    assert f"resuming from step {stopped_at} of 60" in stdout
+    _, stderr = second.communicate(timeout=60)
+    assert f"amt train: resuming from step {stopped_at} of 60" in stderr
     killed_at = load_checkpoint(checkpoint)["step"]
     time.sleep(1.0)
     assert load_checkpoint(checkpoint)["step"] == killed_at, "a training process outlived kill -9"
     assert stopped_at < killed_at < 60
 
     third = start_stage(tmp_path, tracking_uri)
-    stdout, stderr = third.communicate(timeout=120)
+    _, stderr = third.communicate(timeout=120)
     assert third.returncode == 0, stderr
-    assert f"resuming from step {killed_at} of 60" in stdout
+    assert f"amt train: resuming from step {killed_at} of 60" in stderr
     assert json.loads((tmp_path / "metrics" / "train.json").read_text())["steps"] == 60
     assert load_checkpoint(tmp_path / "runs" / "model.pt")["step"] == 60
     curve = pd.read_csv(tmp_path / "metrics" / "train_curve.csv")
