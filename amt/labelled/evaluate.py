@@ -16,7 +16,7 @@ from amt.core.errors import AmtError
 from amt.inference.decoding import Thresholds
 from amt.labelled import runs
 from amt.labelled.pairs import LabelledSet
-from amt.labelled.results import check_out_dir, means_line, write_results
+from amt.labelled.results import check_result_dir, means_line, write_results
 from amt.labelled.scoring import Scored, score_pair
 from amt.models.checkpoint import ModelFile
 from amt.transcription.transcriber import Transcriber
@@ -104,15 +104,12 @@ def evaluate_set(evaluation: Evaluation, labelled: LabelledSet, out_dir: Path, l
     return True
 
 
-def result_dir(root: Path, labelled: LabelledSet, evaluation: Evaluation) -> Path:
-    return root / labelled.name / evaluation.label
-
-
 def checked_dirs(root: Path, sets: list[LabelledSet], evaluation: Evaluation, overwrite: bool) -> list[Path]:
-    """Each set's result folder, refused before any work if it holds an earlier evaluation."""
-    dirs = [result_dir(root, labelled, evaluation) for labelled in sets]
-    for out_dir in dirs:
-        check_out_dir(out_dir, overwrite)
+    """Each set's result folder (``root/<set>/<label>``), refused before any work if it
+    cannot take files or holds an earlier evaluation."""
+    dirs = [root / labelled.name / evaluation.label for labelled in sets]
     if len(set(dirs)) < len(dirs):
         raise AmtError("two PATHs share a name and would write one result folder; rename one")
+    for out_dir in dirs:
+        check_result_dir(out_dir, overwrite)
     return dirs

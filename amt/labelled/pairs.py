@@ -32,10 +32,6 @@ class LabelledSet:
         with self.store.member_file(pair.audio) as audio, self.store.member_file(pair.midi) as midi:
             yield audio, midi
 
-    def where(self, member: str) -> str:
-        """How to name a member in messages: the set's path and the member's."""
-        return f"{self.store.where}/{member}"
-
 
 def open_set(path: str | Path, argument: str = "amt evaluate's PATH") -> LabelledSet:
     """The pairs at ``path``: listed by a csv with audio_filename and midi_filename, else

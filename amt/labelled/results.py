@@ -10,14 +10,14 @@ from amt.core import atomic
 from amt.core.errors import AmtError
 from amt.inference.metrics import mean_metrics
 from amt.labelled.scoring import Scored
+from amt.transcription.outputs import check_out_dir
 
 RESULT_FILES = ("scores.csv", "scores.json")
 
 
-def check_out_dir(out_dir: Path, overwrite: bool) -> None:
-    """Refuse, before any work, a folder that is a file or holds an earlier evaluation."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise AmtError(f"--out {out_dir}: is a file, not a folder")
+def check_result_dir(out_dir: Path, overwrite: bool) -> None:
+    """Refuse, before any work, a folder that cannot take files or holds an earlier evaluation."""
+    check_out_dir(out_dir)
     earlier = [out_dir / name for name in RESULT_FILES if (out_dir / name).exists()]
     if earlier and not overwrite:
         raise AmtError(f"{earlier[0]} exists (an earlier evaluation?); pass --overwrite to replace it")
