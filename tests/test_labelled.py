@@ -178,3 +178,14 @@ def test_two_paths_of_one_name_are_refused_before_any_work(tmp_path, capsys):
         main(["evaluate", str(model_file(tmp_path)), str(one), str(two), "--out", str(out), "--no-log"]) == 1
     )
     assert "two PATHs share a name" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_model_whose_store_is_not_here_makes_no_store(tmp_path, monkeypatch):
+    tracking = {"uri": f"sqlite:///{tmp_path / 'elsewhere' / 'mlflow.db'}", "experiment": "amt"}
+    path = model_file(tmp_path, "0" * 32, tracking)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "results"
+    assert main(["evaluate", str(path), str(labelled_folder(tmp_path / "takes")), "--out", str(out)]) == 0
+    assert not (tmp_path / "elsewhere").exists() and not list(tmp_path.glob("mlflow.db"))
+    summary = json.loads((out / "takes" / f"onf-{'0' * 8}" / "scores.json").read_text())
+    assert summary["thresholds"]["from"] == "model file"

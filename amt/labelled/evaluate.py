@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlflow.entities import Run
 from tqdm import tqdm
 
 from amt.core.errors import AmtError
@@ -31,7 +30,7 @@ class Evaluation:
 
     loaded: ModelFile
     transcriber: Transcriber
-    run: Run | None
+    run: runs.ModelRun | None
     thresholds_from: str
 
     @property
@@ -43,7 +42,7 @@ class Evaluation:
 
 def choose_thresholds(
     loaded: ModelFile,
-    run: Run | None,
+    run: runs.ModelRun | None,
     from_file: Thresholds | None,
     onset: float | None,
     frame: float | None,

@@ -2,9 +2,12 @@
 scores on a labelled set are logged, as ``real/<set>/<metric>`` beside the synthetic test."""
 
 import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
-import mlflow
-from mlflow.entities import Run
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Run
 from mlflow.exceptions import MlflowException
 
 from amt.config import TrackingConfig
@@ -20,32 +23,51 @@ PREFIX = "real"
 TUNED = ("onset_threshold", "frame_threshold")  # logged by the evaluate stage, tuned on validation
 
 
+@dataclass(frozen=True)
+class ModelRun:
+    """A model file's MLflow run, with a client of the store that holds it."""
+
+    client: MlflowClient
+    run: Run
+
+
 def metric_name(set_name: str, metric: str) -> str:
     return f"{PREFIX}/{set_name}/{metric}"
 
 
-def model_run(loaded: ModelFile) -> Run | None:
-    """The run of the model file in the store its params name, if that store holds it."""
+def model_run(loaded: ModelFile) -> ModelRun | None:
+    """The run of the model file in the store its params name, if that store exists and holds
+    it; never makes a store (an sqlite database that is not there stays not there)."""
     if not loaded.run_id:
         return None
     try:
-        tracking.use_store(TrackingConfig.read(Reader(loaded.params, str(loaded.path))))
-        return mlflow.get_run(loaded.run_id)
-    except (MlflowException, AmtError) as error:
-        log.info("%s: its MLflow run %s is not in this store (%s)", loaded.path, loaded.run_id, error)
+        uri = tracking.tracking_uri(TrackingConfig.read(Reader(loaded.params, str(loaded.path))))
+    except AmtError as error:
+        log.info("%s: no usable tracking settings (%s); nothing is logged", loaded.path, error)
+        return None
+    database = Path(uri.removeprefix(tracking.SQLITE_PREFIX))
+    if uri.startswith(tracking.SQLITE_PREFIX) and not database.is_file():
+        log.info("%s: its MLflow store %s is not here; nothing is logged", loaded.path, database)
+        return None
+    client = MlflowClient(tracking_uri=uri)
+    try:
+        return ModelRun(client, client.get_run(loaded.run_id))
+    except MlflowException:
+        log.info("%s: its MLflow run %s is not in %s; nothing is logged", loaded.path, loaded.run_id, uri)
         return None
 
 
-def tuned_thresholds(run: Run | None) -> Thresholds | None:
+def tuned_thresholds(found: ModelRun | None) -> Thresholds | None:
     """The thresholds the evaluate stage tuned on validation for this run, if it did."""
-    if run is None or not all(name in run.data.metrics for name in TUNED):
+    if found is None or not all(name in found.run.data.metrics for name in TUNED):
         return None
-    return Thresholds(*(run.data.metrics[name] for name in TUNED))
+    return Thresholds(*(found.run.data.metrics[name] for name in TUNED))
 
 
-def log_scores(run: Run, set_name: str, means: dict[str, float], files: list[str]) -> None:
+def log_scores(found: ModelRun, set_name: str, means: dict[str, float], files: list[str]) -> None:
     """The mean metrics as ``real/<set>/<metric>`` and the result files as artifacts of the run."""
-    with mlflow.start_run(run_id=run.info.run_id):
-        mlflow.log_metrics({metric_name(set_name, name): value for name, value in means.items()})
-        for file in files:
-            mlflow.log_artifact(file, f"{PREFIX}/{set_name}")
+    run_id, now = found.run.info.run_id, int(time.time() * 1000)
+    metrics = [Metric(metric_name(set_name, name), value, now, 0) for name, value in means.items()]
+    found.client.log_batch(run_id, metrics=metrics)
+    for file in files:
+        found.client.log_artifact(run_id, file, f"{PREFIX}/{set_name}")
