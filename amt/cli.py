@@ -136,20 +136,16 @@ def transcribe(args: argparse.Namespace) -> int:
     # Imported here: torch and its kin take seconds to load, which `amt profile` and `--help`
     # do without (and pyfluidsynth prints to stdout on import where CI is set).
     from amt.core.device import placement
-    from amt.inference.decoding import Thresholds
     from amt.transcription.outputs import check_out_dir, plan_outputs
     from amt.transcription.resynth import resynthesiser
-    from amt.transcription.transcriber import Transcriber, read_thresholds, transcribe_files
+    from amt.transcription.transcriber import Transcriber, read_thresholds, transcribe_files, with_flags
 
     check_out_dir(args.out)
     plan = plan_outputs(args.audio, args.out, args.existing)
     where = placement(args.device, "auto", device_key="--device")
     transcriber = Transcriber.load(args.model, where)
     base = transcriber.thresholds if args.thresholds is None else read_thresholds(args.thresholds)
-    transcriber.thresholds = Thresholds(
-        args.onset_threshold if args.onset_threshold is not None else base.onset,
-        args.frame_threshold if args.frame_threshold is not None else base.frame,
-    )
+    transcriber.thresholds = with_flags(base, args.onset_threshold, args.frame_threshold)
     render, why_not = (None, "") if args.no_wav else resynthesiser()
     if why_not:
         log.warning("writing no .resynth.wav files: %s", why_not)

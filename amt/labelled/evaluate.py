@@ -18,7 +18,7 @@ from amt.labelled.pairs import LabelledSet
 from amt.labelled.results import check_result_dir, means_line, write_results
 from amt.labelled.scoring import Scored, score_pair
 from amt.models.checkpoint import ModelFile
-from amt.transcription.transcriber import Transcriber
+from amt.transcription.transcriber import Transcriber, with_flags
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,10 @@ def choose_thresholds(
     elif tuned is not None:
         base, source = tuned, "tuned on validation (the model's MLflow run)"
     else:
-        base, source = (
-            Thresholds(loaded.evaluate.onset_threshold, loaded.evaluate.frame_threshold),
-            "model file",
-        )
+        base, source = Thresholds.from_config(loaded.evaluate), "model file"
     if onset is not None or frame is not None:
         source = f"flags over {source}"
-    return Thresholds(base.onset if onset is None else onset, base.frame if frame is None else frame), source
+    return with_flags(base, onset, frame), source
 
 
 def evaluate_set(evaluation: Evaluation, labelled: LabelledSet, out_dir: Path, log_to_run: bool) -> bool:

@@ -106,6 +106,11 @@ class Levels:
             raise AmtError(f"{self.path}: audio is silent (peak below -80 dBFS); nothing to transcribe")
 
 
+def with_flags(base: Thresholds, onset: float | None, frame: float | None) -> Thresholds:
+    """``base`` with the thresholds the command-line flags set (None: not set)."""
+    return Thresholds(base.onset if onset is None else onset, base.frame if frame is None else frame)
+
+
 def read_thresholds(path: Path) -> Thresholds:
     """Onset and frame thresholds from a JSON file such as the evaluate stage's metrics/eval.json."""
     try:
