@@ -105,6 +105,20 @@ def test_an_empty_training_only_key_adds_no_soundfont():
     assert plan_pieces(params(**fonts, training_only_soundfonts=None)) == plan_pieces(params(**fonts))
 
 
+def test_turns_deal_a_soundfont_more_pieces_and_one_turn_changes_nothing():
+    fonts = {"soundfonts": ["FluidR3_GM", "TimGM6mb"], "heldout_soundfonts": ["TimGM6mb"]}
+    extra = {**fonts, "training_only_soundfonts": ["MuseScore_General"]}
+    plain = plan_pieces(params(train=95, **extra))
+    assert plan_pieces(params(train=95, **extra, turns={"MuseScore_General": 1})) == plain
+    turned = plan_pieces(params(train=95, **extra, turns={"MuseScore_General": 3}))
+    fonts_of = [spec.preset.soundfont for spec in turned if spec.split == "train"]
+    assert fonts_of.count("MuseScore_General") == 75  # 95 = 5 rounds of 4 FluidR3_GM + 5 x 3 MuseScore turns
+    assert fonts_of.count("FluidR3_GM") == 20
+    assert [spec for spec in turned if spec.split != "train"] == [
+        spec for spec in plain if spec.split != "train"
+    ]
+
+
 def test_a_split_of_zero_pieces_is_planned_empty():
     specs = plan_pieces(params(validation=0))
     assert not [spec for spec in specs if spec.split == "validation"]
@@ -126,6 +140,9 @@ def test_a_split_of_zero_pieces_is_planned_empty():
         ({"sample_shift_share": -0.1}, "sample_shift_share"),
         ({"sample_shift_max": 13}, "sample_shift_max"),
         ({"sample_shift_max": 0}, "sample_shift_max"),
+        ({"turns": {"Steinway": 2}}, "turns names 'Steinway'"),
+        ({"turns": {"FluidR3_GM": 0}}, "turns.FluidR3_GM must be an integer >= 1"),
+        ({"turns": ["FluidR3_GM"]}, "turns must be a mapping"),
     ],
 )
 def test_bad_params_name_the_parameter(synth, culprit):

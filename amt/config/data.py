@@ -24,6 +24,7 @@ class SynthConfig:
     soundfonts: list[str]
     training_only_soundfonts: list[str]
     heldout_soundfonts: list[str]
+    turns: dict[str, int]
     heldout_share: float
     sample_shift_share: float
     sample_shift_max: int
@@ -47,6 +48,7 @@ class SynthConfig:
             soundfonts=soundfonts,
             training_only_soundfonts=read.names(key + "training_only_soundfonts", [], SOUNDFONT_LIST),
             heldout_soundfonts=read.names(key + "heldout_soundfonts", [], SOUNDFONT_LIST),
+            turns=_turns(read, key + "turns"),
             heldout_share=read.share(key + "heldout_share", 0.5),
             sample_shift_share=read.share(key + "sample_shift_share", 0.0),
             sample_shift_max=int(
@@ -59,6 +61,14 @@ class SynthConfig:
             ),
             acoustics=read.flag(key + "acoustics", True),
         )
+
+
+def _turns(read: Reader, key: str) -> dict[str, int]:
+    """``data.synth.turns``: SoundFont name -> turns each of its presets takes in the deal (others 1)."""
+    value = read.value(key, None) or {}
+    if not isinstance(value, Mapping):
+        raise read.fail(key, "a mapping of SoundFont name to a number of turns", value)
+    return {str(name): read.integer(f"{key}.{name}", 1) for name in value}
 
 
 @dataclass(frozen=True)

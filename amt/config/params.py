@@ -26,6 +26,7 @@ KNOWN_KEYS: dict[str, Any] = {
         "workers": LEAF,
         "synth": {
             "pieces": {"train": LEAF, "validation": LEAF, "test": LEAF},
+            "turns": {ANY: LEAF},
             **dict.fromkeys(
                 [
                     "max_seconds",

@@ -61,7 +61,21 @@ def _presets(synth: SynthConfig) -> tuple[list[Preset], list[Preset], list[Prese
             "params.yaml: every SoundFont is in data.synth.heldout_soundfonts; leave one for training"
         )
     extra = [preset for name in training_only for preset in piano_presets(name)]
+    named = set(map(soundfont_name, names + training_only))
+    strangers = [name for name in synth.turns if name not in named]
+    if strangers:
+        raise AmtError(
+            f"params.yaml: data.synth.turns names {strangers[0]!r}, which is neither in "
+            "data.synth.soundfonts nor in data.synth.training_only_soundfonts"
+        )
     return training, [preset for preset in presets if preset.soundfont in heldout], extra
+
+
+def _with_turns(presets: list[Preset], turns: dict[str, int]) -> list[Preset]:
+    """Each preset as many times as its SoundFont's turns (1 unless named), the repeats spread out."""
+    count = {id(preset): turns.get(preset.soundfont, 1) for preset in presets}
+    rounds = max(count.values(), default=1)
+    return [preset for round_ in range(rounds) for preset in presets if count[id(preset)] > round_]
 
 
 def _pianos(
@@ -140,8 +154,8 @@ def plan_pieces(data: DataConfig) -> list[PieceSpec]:
     works = _deal_works(corpus_counts, rng)
     specs = []
     for split, count in counts.items():
-        heard = training + training_only if split == "train" else training
-        pianos = _pianos(split, count, heard, heldout, heldout_share, rng)
+        heard = _with_turns(training + training_only if split == "train" else training, synth.turns)
+        pianos = _pianos(split, count, heard, _with_turns(heldout, synth.turns), heldout_share, rng)
         pedalled = set(rng.permutation(count)[: round(count * pedal_share)].tolist())
         bands = procedural.bands(max(1, count - corpus_counts[split]))
         shifts = _shifts(synth, count, seed) if split == "train" else [0] * count
