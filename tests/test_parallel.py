@@ -27,12 +27,12 @@ def agree_on(group: parallel.Group, stop_rank: int) -> tuple[dict, str | None]:
 
 
 def test_launch_returns_rank_0s_result_from_processes_that_talk():
-    assert parallel.launch(2, rank_and_sum, 1.5) == (0, 4.5)
+    assert parallel.launch(2, "cpu", rank_and_sum, 1.5) == (0, 4.5)
 
 
 def test_processes_agree_on_mean_losses_and_on_a_stop_any_of_them_received():
-    assert parallel.launch(2, agree_on, 1) == ({"loss": 0.5, "lr": 0.5}, "SIGTERM")
-    assert parallel.launch(2, agree_on, -1) == ({"loss": 0.5, "lr": 0.5}, None)
+    assert parallel.launch(2, "cpu", agree_on, 1) == ({"loss": 0.5, "lr": 0.5}, "SIGTERM")
+    assert parallel.launch(2, "cpu", agree_on, -1) == ({"loss": 0.5, "lr": 0.5}, None)
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_processes_agree_on_mean_losses_and_on_a_stop_any_of_them_received():
 )
 def test_a_failing_process_fails_the_launch(how, error, message):
     with pytest.raises(error, match=message):
-        parallel.launch(2, fail_in_rank_1, how)
+        parallel.launch(2, "cpu", fail_in_rank_1, how)
 
 
 def test_one_process_needs_no_group():

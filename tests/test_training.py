@@ -14,6 +14,7 @@ import torch
 import yaml
 
 from amt.config.params import load_params, with_overrides
+from amt.core.device import Placement
 from amt.core.errors import AmtError
 from amt.core.metadata import write_metadata
 from amt.data.cache import build_cache, fingerprint
@@ -21,6 +22,7 @@ from amt.data.dataset import SegmentDataset
 from amt.models import build_model
 from amt.models.checkpoint import load_checkpoint, load_model_file
 from amt.training import parallel
+from amt.training import settings as settings_module
 from amt.training.batches import batches, label_rates
 from amt.training.resume import TrainingInterrupted
 from amt.training.run import train
@@ -29,6 +31,7 @@ from amt.training.trainer import Trainer, warmed_up_ema
 from tests.conftest import config_of, scale_notes, write_piece
 
 REPO = Path(__file__).resolve().parents[1]
+TORCHRUN = ("torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m")
 STEPS = 6
 
 
@@ -307,9 +310,16 @@ def assert_fails_before_any_work(params: dict, cache_dir: Path, out: Path, messa
     assert len(mlflow.search_runs(search_all_experiments=True)) == runs_before
 
 
-def start_stage(workdir: Path, tracking_uri: str) -> subprocess.Popen:
+def stage_workdir(workdir: Path, params: dict, cache_dir: Path) -> None:
+    """A folder the train stage runs in: a whole params.yaml, data/cache linked to ``cache_dir``."""
+    (workdir / "params.yaml").write_text(yaml.safe_dump(config_of(params).raw))
+    (workdir / "data").mkdir()
+    (workdir / "data" / "cache").symlink_to(cache_dir)
+
+
+def start_stage(workdir: Path, tracking_uri: str, launcher: tuple[str, ...] = ()) -> subprocess.Popen:
     env = os.environ | {"PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": tracking_uri, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "stages.train"]
+    command = [sys.executable, "-m", *launcher, "stages.train"]
     return subprocess.Popen(
         command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -323,30 +333,29 @@ def wait_for_new_checkpoint(path: Path, process: subprocess.Popen, newer_than: f
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("processes", [1, 2])
+@pytest.mark.parametrize(("processes", "launcher"), [(1, ()), (2, ()), (2, TORCHRUN)])
 def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupted_run(
-    cache_dir, tracking_uri, tmp_path, processes
+    cache_dir, tracking_uri, tmp_path, processes, launcher
 ):
+    """Alone, with train.processes 2 (torch's launcher API) and under torchrun (2 processes)."""
     params = tiny_params(
         tracking_uri, steps=60, checkpoint_interval=5, validation_interval=None, processes=processes
     )
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(config_of(params).raw))  # a whole params.yaml
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "cache").symlink_to(cache_dir)
+    stage_workdir(tmp_path, params, cache_dir)
     checkpoint = tmp_path / "runs" / "checkpoints" / "last.pt"
 
-    first = start_stage(tmp_path, tracking_uri)
+    first = start_stage(tmp_path, tracking_uri, launcher)
     wait_for_new_checkpoint(checkpoint, first, 0)
     first.send_signal(signal.SIGTERM)
     _, stderr = first.communicate(timeout=60)
-    assert first.returncode == 130
+    assert first.returncode == (1 if launcher else 130)  # torchrun's own code for its failed processes
     stopped_at = load_checkpoint(checkpoint)["step"]
     assert (
         f"amt train: warning: stopped by SIGTERM at step {stopped_at} of 60; "
         "checkpoint saved to runs/checkpoints/last.pt" in stderr
     )
 
-    second = start_stage(tmp_path, tracking_uri)
+    second = start_stage(tmp_path, tracking_uri, launcher)
     wait_for_new_checkpoint(checkpoint, second, checkpoint.stat().st_mtime)
     second.kill()
     _, stderr = second.communicate(timeout=60)
@@ -356,7 +365,7 @@ def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupte
     assert load_checkpoint(checkpoint)["step"] == killed_at, "a training process outlived kill -9"
     assert stopped_at < killed_at < 60
 
-    third = start_stage(tmp_path, tracking_uri)
+    third = start_stage(tmp_path, tracking_uri, launcher)
     _, stderr = third.communicate(timeout=120)
     assert third.returncode == 0, stderr
     assert f"amt train: resuming from step {killed_at} of 60" in stderr
@@ -365,6 +374,28 @@ def test_the_stage_survives_sigterm_and_kill_9_and_finishes_like_an_uninterrupte
     curve = pd.read_csv(tmp_path / "metrics" / "train_curve.csv")
     uninterrupted = run_training(params, cache_dir, tmp_path / "uninterrupted")
     assert np.allclose(curve["loss"], uninterrupted.curve["loss"], rtol=1e-12, atol=0)
+
+
+@pytest.mark.slow
+def test_the_stage_under_torchrun_trains_as_train_processes_2(cache_dir, tracking_uri, tmp_path):
+    """torch's own launcher on the stage as it is (rank 0 writes, the others only step) and
+    ``train.processes: 2`` (the same code through torch's launcher API) end alike."""
+    params = tiny_params(tracking_uri, validation_interval=None)
+    stage_workdir(tmp_path, params, cache_dir)
+    stage = start_stage(tmp_path, tracking_uri, TORCHRUN)
+    _, stderr = stage.communicate(timeout=120)
+    assert stage.returncode == 0, stderr
+    assert stderr.count("amt train: onf on cpu/fp32, 2 processes") == 1  # rank 0 only
+    launched = run_training(
+        params | {"train": params["train"] | {"processes": 2}}, cache_dir, tmp_path / "api"
+    )
+    curve = pd.read_csv(tmp_path / "metrics" / "train_curve.csv")
+    assert np.array_equal(curve["loss"], launched.curve["loss"])
+    summary = json.loads((tmp_path / "metrics" / "train.json").read_text())
+    assert summary["loss"] == launched.summary["loss"] and summary["steps"] == STEPS
+    mlflow.set_tracking_uri(tracking_uri)
+    run_id = load_checkpoint(tmp_path / "runs" / "model.pt")["run_id"]
+    assert mlflow.get_run(run_id).data.tags["processes"] == "2"
 
 
 def test_two_processes_train_as_one_on_a_model_without_randomness(cache_dir, tracking_uri, tmp_path):
@@ -381,6 +412,14 @@ def test_two_processes_train_as_one_on_a_model_without_randomness(cache_dir, tra
     assert all(torch.allclose(one[key], two[key], atol=1e-6) for key in one)
     mlflow.set_tracking_uri(tracking_uri)
     assert mlflow.get_run(results[2].run_id).data.tags["processes"] == "2"
+
+
+@pytest.mark.parametrize(("value", "batch_size", "expected"), [("auto", 16, 4), ("auto", 6, 1), (2, 16, 2)])
+def test_processes_on_cuda_are_one_per_gpu(monkeypatch, value, batch_size, expected):
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    assert settings_module._processes(value, Placement(torch.device("cuda"), None), batch_size) == expected
+    with pytest.raises(AmtError, match="train.processes 5 needs a GPU each; this machine has 4"):
+        settings_module._processes(5, Placement(torch.device("cuda"), None), batch_size)
 
 
 def test_each_process_takes_its_share_of_every_batch(cache_dir, tracking_uri):

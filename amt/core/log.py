@@ -6,6 +6,7 @@ command). Lines go through ``tqdm.write`` so that they never break a progress ba
 """
 
 import logging
+import os
 import sys
 
 from tqdm import tqdm
@@ -39,12 +40,14 @@ class _AboveBars(logging.Handler):
 
 def configure(command: str, verbosity: int = 0) -> None:
     """Show amt's log as ``amt <command>: ...`` lines: ``verbosity`` -1 (quiet) warnings and
-    errors only, 0 also progress notes, 1 also debugging detail."""
+    errors only, 0 also progress notes, 1 also debugging detail. A training process that a
+    launcher started with a RANK other than 0 shows errors only: rank 0 speaks for the group."""
     handler = _AboveBars()
     handler.setFormatter(_Lines(command))
     logger = logging.getLogger(ROOT)
     logger.handlers[:] = [handler]
-    logger.setLevel(LEVELS[max(-1, min(1, verbosity))])
+    follower = os.environ.get("RANK", "0") != "0"
+    logger.setLevel(logging.ERROR if follower else LEVELS[max(-1, min(1, verbosity))])
     _configured[:] = [(command, verbosity)]
 
 

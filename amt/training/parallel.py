@@ -1,36 +1,53 @@
-"""Data-parallel training on the CPU: processes that each take a share of every batch.
+"""Data-parallel training through torch's own launcher: processes that each take a share of every batch.
 
-On 2 cores two one-thread processes, each stepping on half the batch, do more steps per
-second than one two-thread process (docs/training.md; ``python -m benchmarks.processes``):
-torch's CPU kernels leave the second thread idle for much of a small step. DistributedDataParallel
-averages the gradients over gloo, so every process holds the same weights. Rank 0 does
-what a single process does besides stepping (validation, checkpoints, MLflow); the others
-only step. Each process learns of Ctrl-C or SIGTERM through the parent, which forwards
-them once; the processes then agree to stop after the same step. Should the parent be
-killed outright, the kernel kills its processes too (Linux), so nothing trains on alone.
+Under ``torchrun`` (one machine or several) every process finds its place in the variables
+the launcher sets (RANK, WORLD_SIZE, LOCAL_RANK) and joins the group there: NCCL on CUDA,
+one GPU per process, gloo on the CPU. ``train.processes: N`` on one machine starts the same
+code through torch's launcher API (``elastic_launch``, what torchrun runs). On 2 cores two
+one-thread processes, each stepping on half the batch, do more steps per second than one
+two-thread process (docs/benchmarks.md). DistributedDataParallel averages the gradients, so
+every process holds the same weights; rank 0 does what a single process does besides
+stepping (validation, checkpoints, MLflow); the others only step.
+
+What torch's launcher does not do, and this module adds:
+
+- a clean stop: the launcher forwards SIGINT or SIGTERM to every process once (each launched
+  process sits in a process group of its own, as torchrun's do, so a terminal's Ctrl-C does
+  not reach it twice); the processes agree to stop after the same step and rank 0 checkpoints;
+- processes that die with their launcher: killed outright (kill -9), it runs no clean-up, and
+  its processes would train on alone (the kernel's parent-death signal ends them);
+- errors that come back as the exceptions they were (one line for a user's mistake), not
+  as the launcher's report of failed processes.
 """
 
 import contextlib
+import logging
 import os
 import pickle
-import queue
 import signal
-import tempfile
+import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
+from torch.distributed.elastic.multiprocessing import SignalException
+from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
 from amt.core.log import configure, inherit
 from amt.core.processes import die_with
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
+PLACE = ("RANK", "WORLD_SIZE", "LOCAL_RANK")  # set by torchrun and by elastic_launch
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM reached the launcher; its processes stopped (the message: the signal)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,7 @@ class Group:
 
     rank: int = 0
     size: int = 1
+    device: str = "cpu"  # where the group's collectives run: cpu (gloo) or cuda (NCCL)
 
     @property
     def leader(self) -> bool:
@@ -50,8 +68,9 @@ class Group:
             return losses, stop
         names = [name for name in losses if name != "lr"]
         values = [losses[name] for name in names] + [float(stop == name) for name in STOP_SIGNALS]
-        total = torch.tensor(values, dtype=torch.float64)
+        total = torch.tensor(values, dtype=torch.float64, device=self.device)
         dist.all_reduce(total)
+        total = total.cpu()
         means = dict(zip(names, (total[: len(names)] / self.size).tolist(), strict=True))
         received = [name for name, count in zip(STOP_SIGNALS, total[len(names) :], strict=True) if count > 0]
         return means | {"lr": losses["lr"]}, received[0] if received else None
@@ -80,95 +99,91 @@ class Group:
 SINGLE = Group()
 
 
-def launch(size: int, target: Callable[..., Any], *args: Any) -> Any:
-    """``target(group, *args)`` in ``size`` processes; rank 0's return value, or the first error raised.
-
-    The parent waits for every process, forwarding SIGINT and SIGTERM to them.
-    """
-    context = mp.get_context("spawn")
-    outcomes = context.Queue()
-    threads = max(1, torch.get_num_threads() // size)
-    with tempfile.TemporaryDirectory(prefix="amt-train-") as scratch:
-        store = str(Path(scratch) / "store")
-        processes = [
-            context.Process(
-                target=_process,
-                args=(Group(rank, size), os.getpid(), threads, store, outcomes, inherit(), target, args),
-            )
-            for rank in range(size)
-        ]
-        with _forwarding(processes):
-            for process in processes:
-                process.start()
-            results = _collect(processes, outcomes)
-    failures = [outcome for _, ok, outcome in results if not ok]
-    if failures:
-        raise failures[0]
-    return next(outcome for rank, _, outcome in results if rank == 0)
+def launched() -> bool:
+    """Whether a launcher (torchrun, elastic_launch) started this process as one of a group."""
+    return all(name in os.environ for name in PLACE)
 
 
 @contextlib.contextmanager
-def _forwarding(processes: list[mp.Process]) -> Iterator[None]:
-    """Pass SIGINT and SIGTERM on to ``processes`` (which sit in a process group of their own)."""
+def joined(device: str) -> Iterator[Group]:
+    """This process's place in the group a launcher started it in, joined while in the block.
 
-    def forward(signum: int, _frame: Any) -> None:
-        for process in processes:
-            if process.pid is not None and process.is_alive():
-                os.kill(process.pid, signum)
-
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    On CUDA each process takes the GPU of its local rank. The process dies with its launcher.
+    """
+    rank, size, local_rank = (int(os.environ[name]) for name in PLACE)
+    die_with(os.getppid())
+    if device == "cuda":
+        torch.cuda.set_device(local_rank)
+    dist.init_process_group("nccl" if device == "cuda" else "gloo")
     try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _collect(processes: list[mp.Process], outcomes: mp.Queue) -> list[tuple[int, bool, Any]]:
-    """(rank, ok, result or exception) of every process, in the order they finished; one that
-    died without a word comes first."""
-    results: list[tuple[int, bool, Any]] = []
-    while len(results) < len(processes):
-        try:
-            results.append(outcomes.get(timeout=1.0))
-        except queue.Empty:
-            reported = {rank for rank, _, _ in results}
-            for rank, process in enumerate(processes):
-                if rank not in reported and process.exitcode is not None:
-                    error = RuntimeError(f"training process {rank} died (exit code {process.exitcode})")
-                    results.insert(0, (rank, False, error))  # the cause of the others' errors
-    for process in processes:
-        process.join()
-    return results
-
-
-def _process(
-    group: Group,
-    parent: int,
-    threads: int,
-    store: str,
-    outcomes: mp.Queue,
-    log_settings: tuple[str, int] | None,
-    target: Callable[..., Any],
-    args: tuple,
-) -> None:
-    """One training process: join the group, run ``target``, report how it ended."""
-    os.setpgid(0, 0)  # signals reach it through the parent only, and so only once
-    die_with(parent)
-    if log_settings is not None:
-        configure(*log_settings)
-    torch.set_num_threads(threads)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=group.rank, world_size=group.size)
-    try:
-        outcomes.put((group.rank, True, target(group, *args)))
-    except BaseException as error:  # noqa: BLE001 - every ending is reported to the parent
-        outcomes.put((group.rank, False, _picklable(error)))
+        yield Group(rank, size, device)
     finally:
         dist.destroy_process_group()
 
 
+def launch(size: int, device: str, target: Callable[..., Any], *args: Any) -> Any:
+    """``target(group, *args)`` in ``size`` processes on this machine, started by torch's
+    launcher; rank 0's return value, or the error that ended the group.
+
+    Raises Stopped when SIGINT or SIGTERM reached the launcher (it passes the signal on and
+    waits for the processes to stop).
+    """
+    config = LaunchConfig(
+        min_nodes=1,
+        max_nodes=1,
+        nproc_per_node=size,
+        run_id=f"amt-{uuid.uuid4().hex[:8]}",
+        rdzv_backend="c10d",
+        rdzv_endpoint="127.0.0.1:0",
+        max_restarts=0,
+        monitor_interval=0.1,
+        start_method="spawn",
+    )
+    threads = max(1, torch.get_num_threads() // size)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    elastic = logging.getLogger("torch.distributed.elastic")
+    level = elastic.level
+    elastic.setLevel(logging.ERROR)  # its notes on closing processes are ours to say
+    try:
+        outcomes = elastic_launch(config, _launched)(threads, inherit(), device, target, args)
+    except SignalException as stop:
+        raise Stopped(signal.Signals(stop.sigval).name) from None
+    except ChildFailedError as error:
+        rank, failure = min(error.failures.items())
+        raise RuntimeError(f"training process {rank} died (exit code {failure.exitcode})") from None
+    finally:
+        elastic.setLevel(level)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return _result(outcomes)
+
+
+def _result(outcomes: dict[int, tuple[bool, Any, float]]) -> Any:
+    """Rank 0's result; else the first error raised (the others' are its echoes in the collectives)."""
+    errors = [(when, outcome) for ok, outcome, when in outcomes.values() if not ok]
+    if errors:
+        raise min(errors, key=lambda error: error[0])[1]
+    return outcomes[0][1]
+
+
+def _launched(
+    threads: int, log_settings: tuple[str, int] | None, device: str, target: Callable[..., Any], args: tuple
+) -> tuple[bool, Any, float]:
+    """One launched training process: (True, what ``target`` returned) or (False, its error),
+    and when it ended."""
+    os.setpgid(0, 0)  # signals reach it through the launcher only, and so only once
+    if log_settings is not None:
+        configure(*log_settings)
+    torch.set_num_threads(threads)
+    with joined(device) as group:
+        try:
+            return True, target(group, *args), time.time()
+        except BaseException as error:  # noqa: BLE001 - every ending is reported to the launcher
+            return False, _picklable(error), time.time()  # before the group is left
+
+
 def _picklable(error: BaseException) -> BaseException:
-    """``error`` if it survives the trip to the parent, else a RuntimeError holding its traceback."""
+    """``error`` if it survives the trip to the launcher, else a RuntimeError holding its traceback."""
     try:
         pickle.loads(pickle.dumps(error))
     except Exception:  # noqa: BLE001 - any failure to pickle

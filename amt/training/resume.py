@@ -24,6 +24,21 @@ class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM stopped training after saving a checkpoint; the message says where."""
 
 
+def stopped(signal_name: str, step: int, steps: int, checkpoint_path: str | Path) -> TrainingInterrupted:
+    """The stop after ``step`` of ``steps``, its checkpoint saved."""
+    return TrainingInterrupted(
+        f"stopped by {signal_name} at step {step} of {steps}; "
+        f"checkpoint saved to {checkpoint_path}; run again to resume"
+    )
+
+
+def stopped_at_checkpoint(signal_name: str, checkpoint_path: str | Path, steps: int) -> TrainingInterrupted:
+    """The stop of processes whose launcher was signalled: the step is the one their checkpoint holds."""
+    if not Path(checkpoint_path).exists():
+        return TrainingInterrupted(f"stopped by {signal_name} before the first checkpoint")
+    return stopped(signal_name, load_checkpoint(checkpoint_path)["step"], steps, checkpoint_path)
+
+
 def resume_key(params: Mapping[str, Any]) -> dict[str, Any]:
     """The params a checkpoint must share with the current run to be resumed."""
     sections = {name: params.get(name) for name in ("model", "models", "train")}

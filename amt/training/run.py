@@ -33,7 +33,13 @@ from amt.models import TranscriptionModel, build_model, count_parameters, init_o
 from amt.models.checkpoint import save_checkpoint
 from amt.training import parallel
 from amt.training.batches import batches, label_rates
-from amt.training.resume import TrainingInterrupted, find_resumable, stop_requests
+from amt.training.resume import (
+    TrainingInterrupted,
+    find_resumable,
+    stop_requests,
+    stopped,
+    stopped_at_checkpoint,
+)
 from amt.training.settings import TrainSettings
 from amt.training.trainer import Trainer
 
@@ -188,10 +194,11 @@ class Run:
                     progress.wall_seconds += time.perf_counter() - started
                     started = time.perf_counter()
                     self.save(checkpoint_path)
-                if signal_name:
-                    raise TrainingInterrupted(
-                        f"stopped by {signal_name} at step {progress.step} of {settings.steps}; "
-                        f"checkpoint saved to {checkpoint_path}; run again to resume"
+                if signal_name:  # rank 0 says it for every process
+                    raise (
+                        stopped(signal_name, progress.step, settings.steps, checkpoint_path)
+                        if group.leader
+                        else (TrainingInterrupted())
                     )
                 tick = time.perf_counter()
         progress.wall_seconds += time.perf_counter() - started
@@ -229,19 +236,28 @@ def train(
     cache_dir: str | Path = CACHE_DIR,
     model_path: str | Path = MODEL_FILE,
     checkpoint_path: str | Path = CHECKPOINT_FILE,
-) -> TrainResult:
+) -> TrainResult | None:
     """Train params.yaml's model on the cache's training split; write the model file.
 
     Resumes from ``checkpoint_path`` when it holds an unfinished run of the same params
     and data. Raises AmtError (before any work) for bad params or data, and
-    TrainingInterrupted after a clean stop on SIGINT / SIGTERM. With ``train.processes``
-    above 1 the work is shared by that many processes (amt.training.parallel).
+    TrainingInterrupted after a clean stop on SIGINT / SIGTERM. Started by torchrun, it
+    trains as one process of the launcher's group and returns None on ranks other than 0;
+    else with ``train.processes`` above 1 it starts that many through torch's launcher
+    (amt.training.parallel).
     """
     settings = TrainSettings.from_config(config)
+    device = settings.placement.device.type
     paths = (cache_dir, model_path, checkpoint_path)
-    if settings.processes > 1:
-        return parallel.launch(settings.processes, _train, config, settings, *paths)
-    return _train(parallel.SINGLE, config, settings, *paths)
+    if parallel.launched():
+        with parallel.joined(device) as group:
+            return _train(group, config, settings.launched_as(group.size), *paths)
+    if settings.processes == 1:
+        return _train(parallel.SINGLE, config, settings, *paths)
+    try:
+        return parallel.launch(settings.processes, device, _train, config, settings, *paths)
+    except parallel.Stopped as stop:
+        raise stopped_at_checkpoint(str(stop), checkpoint_path, settings.steps) from None
 
 
 def _train(

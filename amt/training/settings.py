@@ -3,7 +3,9 @@ machine: the device and precision, the number of processes, segments cut to whol
 
 import logging
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+
+import torch
 
 from amt.config import Config
 from amt.config.models import ModelSizes
@@ -18,15 +20,16 @@ LOSS_POINTS = 200  # at most about this many logged loss points per run
 
 
 def _processes(value: int | str, where: Placement, batch_size: int) -> int:
-    """``train.processes``; ``auto`` is 2 on a CPU with 2 or more cores (and an even batch), else 1."""
-    if value == AUTO:
-        cpu = where.device.type == "cpu" and (os.cpu_count() or 1) >= 2
-        return 2 if cpu and batch_size % 2 == 0 else 1
-    if value > 1 and where.device.type != "cpu":
-        raise AmtError(
-            f"params.yaml: train.processes {value} needs the CPU; use 1 or auto with {where.device.type}"
-        )
-    return value
+    """``train.processes``; ``auto`` is every GPU on CUDA, 2 on a CPU with 2 or more cores, so
+    long as the batch splits evenly over them; else 1."""
+    if where.device.type == "cuda":
+        gpus = torch.cuda.device_count()
+        if value != AUTO and value > gpus:
+            raise AmtError(f"params.yaml: train.processes {value} needs a GPU each; this machine has {gpus}")
+        wanted = gpus if value == AUTO else value
+    else:
+        wanted = min(2, os.cpu_count() or 1) if value == AUTO else value
+    return wanted if value != AUTO or batch_size % wanted == 0 else 1
 
 
 def _whole_hops(value: int) -> int:
@@ -57,6 +60,16 @@ class TrainSettings(TrainConfig):
             "processes": _processes(train.processes, where, train.batch_size),
         }
         return cls(**values, model=config.model, sizes=config.models, placement=where)
+
+    def launched_as(self, size: int) -> "TrainSettings":
+        """These settings in a process that torchrun started among ``size``: the launcher's
+        processes, not ``train.processes``."""
+        if self.batch_size % size:
+            raise AmtError(
+                f"params.yaml: train.batch_size {self.batch_size} must be a multiple of the "
+                f"{size} processes torchrun started"
+            )
+        return replace(self, processes=size)
 
     @property
     def log_every(self) -> int:
