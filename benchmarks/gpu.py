@@ -1,9 +1,10 @@
 """The homework's GPU settings through amt's real training path: steps per second per model.
 
 ``python -m benchmarks.gpu [--steps 300] [--device cuda] [model ...]`` trains each model
-(default: all four) for ``--steps`` steps with params.yaml plus ``GPU_OVERRIDES`` (the
-docs/gpu.md's command) by calling ``amt.training.run.train`` as the train stage does: DataLoader
-workers, autocast, checkpoints and MLflow logging (into a scratch store) included. Then it
+(default: all four) for ``--steps`` steps with params.yaml plus the GPU profile
+(profiles/gpu.yaml, what the main job trains on a GPU) by calling ``amt.training.run.train``
+as the train stage does: DataLoader workers, autocast, checkpoints and MLflow logging (into
+a scratch store) included. Then it
 transcribes the validation split on the same device. It prints steps/s (the homework's
 reference on a 2020 GPU: 6.3 for onf, 9.2 for the baseline), audio seconds trained and
 transcribed per wall second, and the peak GPU memory.
@@ -25,26 +26,15 @@ from amt.core.device import placement
 from amt.inference.evaluation import evaluate_split
 from amt.models import MODELS
 from amt.models.checkpoint import load_model_file
+from amt.profiles import load_profile
 from amt.training.run import train
 
-# The homework's GPU settings; docs/gpu.md's command sets the same keys (a test checks it).
-GPU_OVERRIDES = {
-    "models.cnn_unit": 48,
-    "train.steps": 10000,
-    "train.batch_size": 16,
-    "train.sequence_length": 102400,
-    "train.learning_rate": 0.0006,
-    "train.lr_decay_steps": 10000,
-    "train.lr_decay_rate": 0.98,
-    "train.validation_interval": 1000,
-    "train.device": "cuda",
-    "train.precision": "auto",
-    "train.workers": 4,
-}
+# The GPU main job's settings (the homework's sizes and learning-rate schedule).
+GPU_OVERRIDES = load_profile("gpu")
 
 
 def run_params(model: str, steps: int, device: str, scratch: Path) -> dict:
-    """params.yaml with the GPU overrides, shortened to ``steps``, logging into ``scratch``."""
+    """params.yaml with the GPU profile, shortened to ``steps``, logging into ``scratch``."""
     overrides = GPU_OVERRIDES | {
         "model": model,
         "train.steps": steps,

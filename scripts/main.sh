@@ -34,6 +34,14 @@ for set in ${AMT_REAL_SETS-../shared/data/real_piano_dev}; do
 done
 
 timed "download+cache" dvc repro cache
+# On a CUDA GPU every model trains the GPU profile (profiles/gpu.yaml: the homework's sizes,
+# its full steps, every GPU of the machine), not the CPU sizes; the CPU sizing is skipped.
+profile=()
+if python -c "import sys, torch; sys.exit(not torch.cuda.is_available())"; then
+    read -ra profile <<< "$(python -m amt.cli profile gpu)"
+    full=(--full)
+    echo "main: CUDA GPU found; training the GPU profile (profiles/gpu.yaml)" >&2
+fi
 # Steps and learning-rate decay interval per model: each model's schedule in params.yaml
 # (train.schedules: onf, the best model, 6500 steps, the other three enough to rank them), all
 # scaled down together on a machine too slow to train them within the 60-minute budget
@@ -46,8 +54,8 @@ echo "sizing $((SECONDS - start)) s" | tee -a "$stage_times"
 # Each experiment stops at `evaluate`: the report reads every run from the MLflow store, so
 # it is built once, after the last (onf).
 while read -r model steps decay; do
-    timed "train+evaluate $model" dvc exp run evaluate -S "model=$model" -S "train.steps=$steps" \
-        -S "train.lr_decay_steps=$decay" < /dev/null
+    timed "train+evaluate $model" dvc exp run evaluate "${profile[@]}" -S "model=$model" \
+        -S "train.steps=$steps" -S "train.lr_decay_steps=$decay" < /dev/null
     if [ ${#real_sets[@]} -gt 0 ]; then
         timed "real recordings $model" python -m amt.cli evaluate runs/model.pt "${real_sets[@]}" \
             --out evaluations --overwrite < /dev/null

@@ -1,23 +1,20 @@
-"""docs/gpu.md's command and benchmarks/gpu.py's overrides are the same settings."""
+"""The GPU profile: what benchmarks/gpu.py measures is what the main job trains on a GPU."""
 
-import re
 from pathlib import Path
 
-import yaml
-
 from amt.config import Config
-from amt.config.params import load_params
+from amt.config.params import flatten, load_params
 from amt.config.reader import Reader
+from amt.profiles import load_profile
 from benchmarks.gpu import GPU_OVERRIDES, run_params
 
 
-def documented_gpu_overrides() -> dict:
-    command = Path("docs/gpu.md").read_text().split("```")[1]
-    return {key: yaml.safe_load(value) for key, value in re.findall(r"-S (\S+)=(\S+)", command)}
-
-
-def test_the_documented_command_sets_the_benchmarked_overrides():
-    assert documented_gpu_overrides() == GPU_OVERRIDES
+def test_the_benchmark_trains_the_gpu_profile_and_the_docs_name_it(tmp_path):
+    params = flatten(run_params("onf", 7, "cuda", tmp_path))
+    assert {key: params[key] for key in GPU_OVERRIDES} == GPU_OVERRIDES == load_profile("gpu")
+    assert GPU_OVERRIDES["models.cnn_unit"] == 48 and GPU_OVERRIDES["train.batch_size"] == 16
+    assert "dvc exp run $(amt profile gpu)" in Path("docs/gpu.md").read_text()
+    assert "amt.cli profile gpu" in Path("scripts/main.sh").read_text()
 
 
 def test_every_override_names_an_existing_parameter(tmp_path):

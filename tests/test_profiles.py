@@ -46,7 +46,7 @@ def test_values_that_the_shell_would_split_are_refused():
 
 def test_an_unknown_profile_or_key_is_one_line(tmp_path, capsys):
     assert main(["profile", "nope"]) == 1
-    assert "no profile 'nope' in profiles/ (there are: augment, cpu, debug)" in capsys.readouterr().err
+    assert "no profile 'nope' in profiles/ (there are: augment, cpu, debug, gpu)" in capsys.readouterr().err
     (tmp_path / "bad.yaml").write_text("train:\n  stpes: 3\n")
     with pytest.raises(
         AmtError, match="bad.yaml: unknown parameter 'train.stpes'; did you mean 'train.steps'"
