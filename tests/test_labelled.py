@@ -17,7 +17,7 @@ from amt.core.notes import make_notes, notes_to_midi, notes_to_rolls, write_midi
 from amt.inference.decoding import Thresholds
 from amt.labelled.pairs import open_set
 from amt.labelled.results import references_note
-from amt.labelled.scoring import score_pair
+from amt.labelled.scoring import model_estimator, score_pair
 from amt.models import build_model
 from amt.models.checkpoint import save_checkpoint
 from tests.conftest import scale_notes, tone_audio
@@ -69,7 +69,9 @@ def test_pairs_are_found_by_base_name_in_folders_and_zips_and_strays_are_named(t
 def test_known_notes_give_exact_scores(tmp_path):
     labelled = open_set(labelled_folder(tmp_path / "takes", names=("a",)))
     reference = make_notes(scale_notes(48, 8))
-    scored = score_pair(Oracle(reference), labelled, labelled.pairs[0], tmp_path / "out" / "a.mid")
+    scored = score_pair(
+        model_estimator(Oracle(reference)), labelled, labelled.pairs[0], tmp_path / "out" / "a.mid"
+    )
     assert scored.scores["note_precision"] == 1.0 and scored.scores["note_recall"] == 7 / 8
     assert scored.scores["note_f1"] == pytest.approx(2 * 7 / 8 / (1 + 7 / 8))
     assert scored.scores["frame_precision"] == 1.0 and scored.scores["frame_recall"] < 1.0
@@ -80,7 +82,7 @@ def test_known_notes_give_exact_scores(tmp_path):
 def test_the_output_says_whether_references_were_pedal_extended(tmp_path):
     plain = open_set(labelled_folder(tmp_path / "plain", names=("a",)))
     pedalled = open_set(labelled_folder(tmp_path / "pedalled", names=("a",), pedal=True))
-    oracle = Oracle(make_notes(scale_notes(48, 8)))
+    oracle = model_estimator(Oracle(make_notes(scale_notes(48, 8))))
     scored = [score_pair(oracle, s, s.pairs[0], tmp_path / f"{s.name}.mid") for s in (plain, pedalled)]
     assert [item.pedal_extended for item in scored] == [False, True]
     assert references_note(scored[:1]).startswith("key releases")

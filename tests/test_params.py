@@ -42,7 +42,10 @@ def test_bad_files_are_one_line_errors(tmp_path):
             "data:\n  synth:\n    pieces: {tran: 1}\n",
             "unknown parameter 'data.synth.pieces.tran'; did you mean 'data.synth.pieces.train'?",
         ),
-        ("zzz: 1\n", "unknown parameter 'zzz'; known here: model, data, models, train, evaluate, tracking"),
+        (
+            "zzz: 1\n",
+            "unknown parameter 'zzz'; known here: model, references, data, models, train, evaluate, tracking",
+        ),
     ],
 )
 def test_unknown_keys_are_refused_with_the_nearest_known_one(tmp_path, text, message):

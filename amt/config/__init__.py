@@ -16,6 +16,7 @@ from amt.config.evaluate import EvaluateConfig
 from amt.config.models import MODEL_NAMES, ModelSizes
 from amt.config.params import load_params, with_overrides
 from amt.config.reader import PARAMS_FILE, Reader
+from amt.config.references import read_references
 from amt.config.train import TrainConfig
 from amt.core.errors import AmtError
 
@@ -49,6 +50,7 @@ class Config:
     train: TrainConfig
     evaluate: EvaluateConfig
     tracking: TrackingConfig
+    references: list[str]
     raw: dict[str, Any]
 
     @classmethod
@@ -65,6 +67,7 @@ class Config:
             train=TrainConfig.read(read, model),
             evaluate=EvaluateConfig.read(read),
             tracking=TrackingConfig.read(read),
+            references=read_references(read),
             raw=dict(raw),
         )
 

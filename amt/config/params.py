@@ -20,6 +20,7 @@ LEAF = None
 ANY = "*"
 KNOWN_KEYS: dict[str, Any] = {
     "model": LEAF,
+    "references": LEAF,
     "data": {
         "source": LEAF,
         "seed": LEAF,

@@ -16,7 +16,7 @@ from amt.inference.decoding import Thresholds
 from amt.labelled import runs
 from amt.labelled.pairs import LabelledSet
 from amt.labelled.results import check_result_dir, means_line, write_results
-from amt.labelled.scoring import Scored, score_pair
+from amt.labelled.scoring import Estimator, Scored, model_estimator, score_pair
 from amt.models.checkpoint import ModelFile
 from amt.transcription.transcriber import Transcriber, with_flags
 
@@ -24,20 +24,31 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Evaluation:
-    """A model file ready to score sets: its transcriber, its run (if the store has it) and
-    where its thresholds came from."""
+class Scorer:
+    """What scores labelled sets: its estimator, the result folders' name, what the results
+    say of it, and the MLflow run its means are logged to (None: not logged)."""
 
-    loaded: ModelFile
-    transcriber: Transcriber
+    label: str
+    estimate: Estimator
+    summary: dict
     run: runs.ModelRun | None
-    thresholds_from: str
 
-    @property
-    def label(self) -> str:
-        """The result folder's name: architecture and run, or the model file's name."""
-        name = self.loaded.model.config["name"]
-        return f"{name}-{self.loaded.run_id[:8]}" if self.loaded.run_id else self.loaded.path.stem
+
+def model_scorer(
+    loaded: ModelFile, transcriber: Transcriber, run: runs.ModelRun | None, source: str
+) -> Scorer:
+    """A model file's scorer: its folders named by architecture and run (or the file's name),
+    its thresholds and where they came from in the results."""
+    name = loaded.model.config["name"]
+    label = f"{name}-{loaded.run_id[:8]}" if loaded.run_id else loaded.path.stem
+    thresholds = transcriber.thresholds
+    summary = {
+        "model": str(loaded.path),
+        "architecture": name,
+        "run_id": loaded.run_id,
+        "thresholds": {"onset": thresholds.onset, "frame": thresholds.frame, "from": source},
+    }
+    return Scorer(label, model_estimator(transcriber), summary, run)
 
 
 def choose_thresholds(
@@ -60,50 +71,37 @@ def choose_thresholds(
     return with_flags(base, onset, frame), source
 
 
-def evaluate_set(evaluation: Evaluation, labelled: LabelledSet, out_dir: Path, log_to_run: bool) -> bool:
-    """Score every pair of ``labelled`` into ``out_dir``; whether any could be scored."""
+def evaluate_set(scorer: Scorer, labelled: LabelledSet, out_dir: Path, log_to_run: bool) -> dict | None:
+    """Score every pair of ``labelled`` into ``out_dir``; the means, or None when no file
+    could be scored."""
     scored: list[Scored] = []
     failed: dict[str, str] = {}
     for pair in tqdm(labelled.pairs, desc=f"evaluate {labelled.name}", unit="file"):
         try:
-            scored.append(
-                score_pair(evaluation.transcriber, labelled, pair, out_dir / "midi" / f"{pair.id}.mid")
-            )
+            scored.append(score_pair(scorer.estimate, labelled, pair, out_dir / "midi" / f"{pair.id}.mid"))
         except AmtError as error:
             log.error("%s", error)
             failed[pair.id] = str(error)
     if not scored:
         log.error("%s: no file could be scored", labelled.store.where)
-        return False
-    thresholds = evaluation.transcriber.thresholds
-    summary = {
-        "model": str(evaluation.loaded.path),
-        "architecture": evaluation.loaded.model.config["name"],
-        "run_id": evaluation.loaded.run_id,
-        "set": labelled.name,
-        "path": labelled.store.where,
-        "thresholds": {
-            "onset": thresholds.onset,
-            "frame": thresholds.frame,
-            "from": evaluation.thresholds_from,
-        },
-    }
+        return None
+    summary = scorer.summary | {"set": labelled.name, "path": labelled.store.where}
     means = write_results(out_dir, summary, scored, failed)
     log.info("%s: %d files, %s -> %s", labelled.name, len(scored), means_line(means), out_dir)
-    if log_to_run and evaluation.run is not None:
+    if log_to_run and scorer.run is not None:
         runs.log_scores(
-            evaluation.run, labelled.name, means, [str(out_dir / "scores.csv"), str(out_dir / "scores.json")]
+            scorer.run, labelled.name, means, [str(out_dir / "scores.csv"), str(out_dir / "scores.json")]
         )
         log.info(
-            "logged to MLflow run %s as %s", evaluation.loaded.run_id, runs.metric_name(labelled.name, "*")
+            "logged to MLflow run %s as %s", scorer.run.run.info.run_id, runs.metric_name(labelled.name, "*")
         )
-    return True
+    return means
 
 
-def checked_dirs(root: Path, sets: list[LabelledSet], evaluation: Evaluation, overwrite: bool) -> list[Path]:
+def checked_dirs(root: Path, sets: list[LabelledSet], scorer: Scorer, overwrite: bool) -> list[Path]:
     """Each set's result folder (``root/<set>/<label>``), refused before any work if it
     cannot take files or holds an earlier evaluation."""
-    dirs = [root / labelled.name / evaluation.label for labelled in sets]
+    dirs = [root / labelled.name / scorer.label for labelled in sets]
     if len(set(dirs)) < len(dirs):
         raise AmtError("two PATHs share a name and would write one result folder; rename one")
     for out_dir in dirs:

@@ -23,6 +23,7 @@ from amt.report.figures import run_figures
 from amt.report.leaderboard import best_runs, write_leaderboard
 from amt.report.narrative import describe, side_by_side
 from amt.report.predictions import predicted_pieces, reference_notes
+from amt.report.references import split_references
 from amt.report.results import RESULTS_FILE, STAGE_TIMES_FILE, read_stage_times, results_markdown
 from amt.report.runs import load_runs
 from amt.report.tables import markdown_table
@@ -50,10 +51,10 @@ def build_report(
     figures to MLflow."""
     out_dir = Path(out_dir)
     experiment = tracking_config.experiment
-    runs = load_runs(tracking.use_store(tracking_config))
+    runs, references = split_references(load_runs(tracking.use_store(tracking_config)))
     current = fingerprint(cache_dir) if (Path(cache_dir) / MANIFEST_FILE).exists() else None
-    write_leaderboard(runs, out_dir, current)
-    results = results_markdown(runs, current, read_stage_times(stage_times))
+    write_leaderboard(runs, out_dir, current, references)
+    results = results_markdown(runs, current, read_stage_times(stage_times), references)
     atomic.write_text(out_dir / RESULTS_FILE, results)
     if runs.empty:
         atomic.write_text(out_dir / "index.html", page.empty_page(experiment))
@@ -68,7 +69,7 @@ def build_report(
     atomic.write_text(out_dir / "errors.md", errors_markdown(texts, comparison, report.notes))
     analysis = page.analysis_parts(texts, comparison, figures, excerpts, report.notes)
     atomic.write_text(
-        out_dir / "index.html", page.report_page(page.leaderboard_parts(runs, current), analysis)
+        out_dir / "index.html", page.report_page(page.leaderboard_parts(runs, current, references), analysis)
     )
     return report
 

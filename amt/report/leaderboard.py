@@ -10,6 +10,7 @@ import pandas as pd
 
 from amt.core import atomic
 from amt.report.real import real_markdown
+from amt.report.references import reference_markdown
 from amt.report.tables import count, format_duration, format_score, markdown_table
 
 SCORE = "note_f1"
@@ -87,11 +88,13 @@ def sections(
     return sorted(groups, key=lambda section: section[0] != current_fingerprint)
 
 
-def leaderboard_markdown(runs: pd.DataFrame, current_fingerprint: str | None = None) -> str:
-    """The leaderboard as GitHub-flavoured markdown."""
+def leaderboard_markdown(
+    runs: pd.DataFrame, current_fingerprint: str | None = None, references: pd.DataFrame | None = None
+) -> str:
+    """The leaderboard as GitHub-flavoured markdown; reference systems in a section of their own."""
     lines = ["# Leaderboard", ""]
     if runs.empty:
-        return "\n".join([*lines, "No evaluated runs yet.", ""])
+        return "\n".join([*lines, "No evaluated runs yet.", "", *reference_markdown(_none(references))])
     lines += [
         f"{len(runs)} evaluated runs. Runs are ranked by test note F1 only against runs on the "
         "same data (cache fingerprint); each data fingerprint has its own section.",
@@ -105,18 +108,25 @@ def leaderboard_markdown(runs: pd.DataFrame, current_fingerprint: str | None = N
         lines += [f"## Data `{fingerprint}`{current}", "", "### Best run per model", ""]
         lines += [markdown_table(display_table(best)), "", f"### All {len(everything)} runs", ""]
         lines += [markdown_table(display_table(everything)), ""]
-    return "\n".join(lines)
+    return "\n".join(lines + reference_markdown(_none(references)))
+
+
+def _none(references: pd.DataFrame | None) -> pd.DataFrame:
+    return references if references is not None else pd.DataFrame(columns=["data_fingerprint"])
 
 
 def write_leaderboard(
-    runs: pd.DataFrame, out_dir: str | Path, current_fingerprint: str | None = None
+    runs: pd.DataFrame,
+    out_dir: str | Path,
+    current_fingerprint: str | None = None,
+    references: pd.DataFrame | None = None,
 ) -> None:
     """``leaderboard.md`` and ``leaderboard.csv`` (every run, ``best_of_model`` marked) in ``out_dir``."""
     out_dir = Path(out_dir)
     ranked = mark_best(runs) if not runs.empty else runs.assign(best_of_model=[])
     csv = ranked.reindex(columns=list(CSV_COLUMNS)).to_csv(index=False, float_format="%.4f")
     atomic.write_text(out_dir / "leaderboard.csv", csv)
-    atomic.write_text(out_dir / "leaderboard.md", leaderboard_markdown(runs, current_fingerprint))
+    atomic.write_text(out_dir / "leaderboard.md", leaderboard_markdown(runs, current_fingerprint, references))
 
 
 def _data_order(chosen: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:

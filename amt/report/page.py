@@ -7,6 +7,7 @@ import pandas as pd
 from amt.report import html
 from amt.report.excerpts import Excerpt
 from amt.report.leaderboard import display_table, sections
+from amt.report.references import INTRO, reference_table
 
 TITLE = "amt: transcription report"
 HOW_TO_RUN = [
@@ -22,8 +23,11 @@ def empty_page(experiment: str) -> str:
     return html.page(TITLE, [html.code_paragraph(NO_RUNS.format(experiment=experiment), HOW_TO_RUN)])
 
 
-def leaderboard_parts(runs: pd.DataFrame, current_fingerprint: str | None) -> list[str]:
-    """One section per data fingerprint: best run per model, then every run (collapsed)."""
+def leaderboard_parts(
+    runs: pd.DataFrame, current_fingerprint: str | None, references: pd.DataFrame | None = None
+) -> list[str]:
+    """One section per data fingerprint: best run per model, then every run (collapsed); then
+    the reference systems, apart."""
     parts = [
         html.heading(2, "Leaderboard"),
         html.paragraph(
@@ -39,6 +43,12 @@ def leaderboard_parts(runs: pd.DataFrame, current_fingerprint: str | None) -> li
             html.details(
                 f"All {len(everything)} runs on data {fingerprint}", html.table(display_table(everything))
             ),
+        ]
+    if references is not None and not references.empty:
+        parts += [
+            html.heading(2, "Reference systems"),
+            html.paragraph(INTRO.split("\n\n", 1)[1]),
+            html.table(reference_table(references)),
         ]
     return parts
 

@@ -17,6 +17,7 @@ import torch
 
 from amt.report.leaderboard import best_runs
 from amt.report.real import real_markdown
+from amt.report.references import reference_markdown
 from amt.report.tables import format_duration, format_score, markdown_table
 
 RESULTS_FILE = "results.md"
@@ -30,8 +31,14 @@ REAL_INTRO = (
 )
 
 
-def results_markdown(runs: pd.DataFrame, current: str | None, stage_times: list[tuple[str, int]]) -> str:
-    """The block for ``runs`` (every scored run) on data ``current``."""
+def results_markdown(
+    runs: pd.DataFrame,
+    current: str | None,
+    stage_times: list[tuple[str, int]],
+    references: pd.DataFrame | None = None,
+) -> str:
+    """The block for ``runs`` (every scored run) on data ``current``, with the reference systems'
+    runs on that data."""
     best = best_runs(runs)
     best = best[best["data_fingerprint"] == current] if current else best.iloc[:0]
     if best.empty:
@@ -43,6 +50,7 @@ def results_markdown(runs: pd.DataFrame, current: str | None, stage_times: list[
         markdown_table(_table(best)),
         "",
         *real_markdown(best, REAL_INTRO),
+        *(reference_markdown(references, current) if references is not None else []),
     ]
     if stage_times:
         total = sum(seconds for _, seconds in stage_times)

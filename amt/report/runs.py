@@ -28,6 +28,8 @@ SOURCES = {
     "git_commit": ("tags.git_commit",),
     "dvc_experiment": ("tags.dvc_experiment",),
     "start_time": ("start_time",),
+    "reference": ("tags.reference",),  # a published system's run (amt.references), not a trained model
+    "reference_version": ("tags.reference_version",),
 }
 REAL_METRICS = "metrics.real/"
 INTEGER_COLUMNS = ("steps", "sequence_length", "batch", "parameters")
