@@ -15,7 +15,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "queue_gpus.sh"
 STAGE = """\
 stages:
   show:
-    cmd: python -c "import os,time;time.sleep(6);open('out.txt','w').write(os.environ['CUDA_VISIBLE_DEVICES'])"
+    cmd: python -c "import os,time;time.sleep(5);open('out.txt','w').write(os.getenv('CUDA_VISIBLE_DEVICES'))"
     params: [n]
     outs: [out.txt]
 """
