@@ -38,10 +38,10 @@ def open_set(
 ) -> LabelledSet:
     """The pairs at ``path``: listed by a csv with audio_filename and midi_filename, else
     matched by base name; files without a partner are skipped, each named on a line. With
-    ``split``, only the pairs the csv puts in that split (a pipeline's data/raw)."""
+    ``split``, only the pairs the csv puts in that split (a pipeline's data/raw), named after it."""
     store = open_store(path, argument)
     pieces = find_pieces(store)
     if split is not None:
         pieces = pieces[pieces["split"] == split] if "split" in pieces else pieces.iloc[:0]
     pairs = [Pair(*row) for row in pieces[["id", "audio_filename", "midi_filename"]].itertuples(index=False)]
-    return LabelledSet(PurePosixPath(Path(path).name).stem, store, pairs)
+    return LabelledSet(split or PurePosixPath(Path(path).name).stem, store, pairs)

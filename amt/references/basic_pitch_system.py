@@ -4,6 +4,7 @@ onnxruntime (no TensorFlow), decoded by its own ``predict`` with its default thr
 import contextlib
 import io
 import logging
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +17,14 @@ ONNX_MODEL = "saved_models/icassp_2022/nmp.onnx"
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """basic-pitch warns on import of every backend it lacks and prints each file it reads."""
+    """basic-pitch warns on import of every backend it lacks (and resampy of pkg_resources'
+    deprecation) and prints each file it reads: none of it is the user's to act on."""
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
             yield
     finally:
         root.setLevel(level)
