@@ -1,4 +1,6 @@
 import io
+import subprocess
+import sys
 import tarfile
 
 import numpy as np
@@ -65,6 +67,41 @@ def test_a_tarball_that_does_not_match_its_pin_is_refused(tmp_path):
     with pytest.raises(AmtError, match="does not match its pinned sha512 integrity"):
         salamander.unpack(data.getvalue(), "velocity1", tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_stale_sfz_is_rewritten_without_fetching_the_samples_again(tmp_path, monkeypatch):
+    sfz = tmp_path / salamander.NAME / salamander.SFZ_FILE
+    sfz.parent.mkdir()
+    sfz.write_text("<control> default_path=samples/\n")
+    monkeypatch.setattr(salamander, "download", lambda samples: pytest.fail("fetched again"))
+    assert salamander.fetch(tmp_path) == sfz
+    assert sfz.read_text() == salamander.sfz_text()
+    assert "hint_ram_based=1" in sfz.read_text().splitlines()[2]
+
+
+RENDER_IN_A_FRESH_PROCESS = """
+import hashlib, sys
+import numpy as np
+from amt.sources.synth import sampler
+rng = np.random.default_rng(1)
+starts, keys, velocities = (
+    rng.integers(low, high, 120).tolist() for low, high in ((0, 96000), (21, 109), (1, 128))
+)
+events = []
+for start, key, velocity in zip(starts, keys, velocities):
+    events += [(start, "note_on", key, velocity), (start + 32000, "note_off", key, 0)]
+events.sort(key=lambda event: event[0])
+print(hashlib.sha256(sampler.render(events, sys.argv[1], 9 * 16000).tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_a_piece_renders_the_same_in_any_process(grand):
+    """A fresh process's first render: where samples stream from disk it differs from run to run."""
+    command = [sys.executable, "-c", RENDER_IN_A_FRESH_PROCESS, grand.path]
+    renders = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    hashes = {render.communicate()[0] for render in renders}
+    assert len(hashes) == 1 and all(render.returncode == 0 for render in renders)
 
 
 def test_every_key_sounds_at_its_pitch(grand):

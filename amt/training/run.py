@@ -194,12 +194,10 @@ class Run:
                     progress.wall_seconds += time.perf_counter() - started
                     started = time.perf_counter()
                     self.save(checkpoint_path)
-                if signal_name:  # rank 0 says it for every process
-                    raise (
-                        stopped(signal_name, progress.step, settings.steps, checkpoint_path)
-                        if group.leader
-                        else (TrainingInterrupted())
-                    )
+                if signal_name and group.leader:  # rank 0 says it for every process
+                    raise stopped(signal_name, progress.step, settings.steps, checkpoint_path)
+                if signal_name:
+                    raise TrainingInterrupted()
                 tick = time.perf_counter()
         progress.wall_seconds += time.perf_counter() - started
 

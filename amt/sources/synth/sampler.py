@@ -3,8 +3,9 @@
 The same events FluidSynth plays (``amt.sources.synth.render``: notes and pedal on the
 64-sample grid) go to sfizz with their exact sample offset inside each block, so a note
 labelled at ``t`` starts at sample ``t * SAMPLE_RATE``. The instrument is loaded once per
-process with every sample in memory (freewheeling: nothing streams from disk while
-rendering) and silenced between pieces, so a piece renders the same whatever came before.
+process, every sample whole in memory (the SFZ's ``hint_ram_based``: nothing streams from
+disk while rendering), and silenced between pieces, so a piece renders the same in any
+process whatever came before.
 """
 
 import functools
