@@ -1,5 +1,7 @@
 import importlib.util
 import json
+import subprocess
+import sys
 
 import mlflow
 import numpy as np
@@ -41,6 +43,17 @@ def grand_takes(tmp_path_factory):
     save_flac(folder / "take.flac", synthesize(performance, piano_presets("FluidR3_GM")[0], 4 * SAMPLE_RATE))
     write_midi(folder / "take.mid", notes_to_midi(performance.notes))
     return open_set(folder)
+
+
+@needs_basic_pitch
+def test_basic_pitch_leaves_the_root_logger_as_it_was():
+    """Its import warnings would give the root logger a handler that prints amt's messages twice."""
+    load = (
+        "import logging; from amt.references.systems import reference; reference('basic-pitch', 't').load()"
+    )
+    check = "; assert not logging.getLogger().handlers, logging.getLogger().handlers"
+    done = subprocess.run([sys.executable, "-c", load + check], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-500:]
 
 
 def scored_take(name: str, takes, out) -> dict:

@@ -18,9 +18,11 @@ ONNX_MODEL = "saved_models/icassp_2022/nmp.onnx"
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """basic-pitch warns on import of every backend it lacks (and resampy of pkg_resources'
-    deprecation) and prints each file it reads: none of it is the user's to act on."""
+    deprecation) and prints each file it reads: none of it is the user's to act on. Its warnings
+    go to the root logger, which gives itself a handler on the first (``logging.basicConfig``):
+    left there, it would print amt's own messages a second time."""
     root = logging.getLogger()
-    level = root.level
+    level, handlers = root.level, list(root.handlers)
     root.setLevel(logging.ERROR)
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
@@ -28,6 +30,7 @@ def _quiet() -> Iterator[None]:
             yield
     finally:
         root.setLevel(level)
+        root.handlers[:] = handlers
 
 
 class BasicPitch:
