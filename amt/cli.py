@@ -174,7 +174,7 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.model is None:
         raise AmtError("amt evaluate needs a MODEL file and a PATH (or --reference NAME and a PATH)")
     from amt.core.device import placement
-    from amt.labelled.evaluate import checked_dirs, choose_thresholds, evaluate_set, model_scorer
+    from amt.labelled.evaluate import choose_thresholds, evaluate_sets, model_scorer
     from amt.labelled.pairs import open_set
     from amt.labelled.runs import model_run
     from amt.models.checkpoint import load_model_file
@@ -188,17 +188,13 @@ def evaluate(args: argparse.Namespace) -> int:
     thresholds, source = choose_thresholds(loaded, run, from_file, args.onset_threshold, args.frame_threshold)
     log.info("thresholds onset %.3g, frame %.3g (%s)", thresholds.onset, thresholds.frame, source)
     scorer = model_scorer(loaded, Transcriber(loaded.model, loaded.evaluate, thresholds, where), run, source)
-    dirs = checked_dirs(args.out, sets, scorer, args.overwrite)
-    means = [
-        evaluate_set(scorer, labelled, out, not args.no_log) for labelled, out in zip(sets, dirs, strict=True)
-    ]
-    return 0 if all(found is not None for found in means) else 1
+    return 0 if evaluate_sets(scorer, sets, args.out, args.overwrite, not args.no_log) else 1
 
 
 def evaluate_reference(args: argparse.Namespace) -> int:
     """amt evaluate --reference NAME PATH...: a published system, logged to its run in the
     project's store (params.yaml here) when there is one."""
-    from amt.labelled.evaluate import checked_dirs, evaluate_set
+    from amt.labelled.evaluate import evaluate_sets
     from amt.labelled.pairs import open_set
     from amt.references.runs import project_reference_run
     from amt.references.score import reference_scorer
@@ -209,11 +205,7 @@ def evaluate_reference(args: argparse.Namespace) -> int:
     system = reference(args.reference, "--reference")
     sets = [open_set(path) for path in ([args.model] if args.model else []) + args.paths]
     scorer = reference_scorer(system, None if args.no_log else project_reference_run(system))
-    dirs = checked_dirs(args.out, sets, scorer, args.overwrite)
-    means = [
-        evaluate_set(scorer, labelled, out, not args.no_log) for labelled, out in zip(sets, dirs, strict=True)
-    ]
-    return 0 if all(found is not None for found in means) else 1
+    return 0 if evaluate_sets(scorer, sets, args.out, args.overwrite, not args.no_log) else 1
 
 
 def print_profile(args: argparse.Namespace) -> int:

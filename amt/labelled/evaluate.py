@@ -98,6 +98,18 @@ def evaluate_set(scorer: Scorer, labelled: LabelledSet, out_dir: Path, log_to_ru
     return means
 
 
+def evaluate_sets(
+    scorer: Scorer, sets: list[LabelledSet], root: Path, overwrite: bool, log_to_run: bool
+) -> bool:
+    """Score each set into ``root/<set>/<label>`` (checked before any work); whether every
+    set had a file that could be scored."""
+    dirs = checked_dirs(root, sets, scorer, overwrite)
+    means = [
+        evaluate_set(scorer, labelled, out, log_to_run) for labelled, out in zip(sets, dirs, strict=True)
+    ]
+    return all(found is not None for found in means)
+
+
 def checked_dirs(root: Path, sets: list[LabelledSet], scorer: Scorer, overwrite: bool) -> list[Path]:
     """Each set's result folder (``root/<set>/<label>``), refused before any work if it
     cannot take files or holds an earlier evaluation."""

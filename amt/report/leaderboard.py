@@ -94,7 +94,7 @@ def leaderboard_markdown(
     """The leaderboard as GitHub-flavoured markdown; reference systems in a section of their own."""
     lines = ["# Leaderboard", ""]
     if runs.empty:
-        return "\n".join([*lines, "No evaluated runs yet.", "", *reference_markdown(_none(references))])
+        return "\n".join([*lines, "No evaluated runs yet.", "", *reference_markdown(references)])
     lines += [
         f"{len(runs)} evaluated runs. Runs are ranked by test note F1 only against runs on the "
         "same data (cache fingerprint); each data fingerprint has its own section.",
@@ -108,11 +108,7 @@ def leaderboard_markdown(
         lines += [f"## Data `{fingerprint}`{current}", "", "### Best run per model", ""]
         lines += [markdown_table(display_table(best)), "", f"### All {len(everything)} runs", ""]
         lines += [markdown_table(display_table(everything)), ""]
-    return "\n".join(lines + reference_markdown(_none(references)))
-
-
-def _none(references: pd.DataFrame | None) -> pd.DataFrame:
-    return references if references is not None else pd.DataFrame(columns=["data_fingerprint"])
+    return "\n".join(lines + reference_markdown(references))
 
 
 def write_leaderboard(

@@ -40,9 +40,11 @@ def reference_table(references: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def reference_markdown(references: pd.DataFrame, current: str | None = None) -> list[str]:
+def reference_markdown(references: pd.DataFrame | None, current: str | None = None) -> list[str]:
     """The section as markdown lines (only the current data's runs when ``current``); none
     when there is no reference run."""
+    if references is None:
+        return []
     if current is not None:
         references = references[references["data_fingerprint"] == current]
     if references.empty:

@@ -50,7 +50,7 @@ def results_markdown(
         markdown_table(_table(best)),
         "",
         *real_markdown(best, REAL_INTRO),
-        *(reference_markdown(references, current) if references is not None else []),
+        *reference_markdown(references, current),
     ]
     if stage_times:
         total = sum(seconds for _, seconds in stage_times)
