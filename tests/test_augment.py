@@ -21,6 +21,7 @@ EVERY = {
     "noise": Draw(1.0, 20.0, 40.0),
     "pitch": Draw(1.0, -0.3, 0.3),
     "lowpass": Draw(1.0, 3000.0, 7500.0),
+    "highpass": Draw(1.0, 40.0, 200.0),
 }
 
 
@@ -96,6 +97,16 @@ def test_lowpass_removes_the_treble():
     spectrum = torch.fft.rfft(out[0]).abs()
     hz = torch.fft.rfftfreq(out.shape[-1], 1 / SAMPLE_RATE)
     assert spectrum[hz.sub(7000).abs().argmin()] < 0.01 * spectrum[hz.sub(440).abs().argmin()]
+
+
+def test_highpass_removes_a_bass_fundamental_and_keeps_its_partials():
+    audio = sine(55) + sine(440)
+    out = filtered(audio, draws(highpass=Draw(1.0, 150.0, 150.0)))
+    spectrum, before = torch.fft.rfft(out[0]).abs(), torch.fft.rfft(audio[0]).abs()
+    hz = torch.fft.rfftfreq(out.shape[-1], 1 / SAMPLE_RATE)
+    low, high = hz.sub(55).abs().argmin(), hz.sub(440).abs().argmin()
+    assert spectrum[low] < 0.03 * before[low]  # 4th order: -35 dB 1.4 octaves under the cut-off
+    assert float(spectrum[high]) == pytest.approx(float(before[high]), rel=0.01)
 
 
 def test_reverb_leaves_the_onset_where_it_was_and_adds_a_tail():

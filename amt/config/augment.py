@@ -16,6 +16,7 @@ AUGMENTATIONS = {
     "noise": ("snr_db", 0.0, 80.0, "signal-to-noise decibels"),
     "pitch": ("semitones", -1.0, 1.0, "semitones"),
     "lowpass": ("hz", 500.0, SAMPLE_RATE / 2, "cut-off in Hz"),
+    "highpass": ("hz", 20.0, 1000.0, "cut-off in Hz"),
 }
 
 

@@ -2,7 +2,7 @@
 
 Each segment draws its own: a pitch shift by resampling (labels unchanged: 0.3 semitone
 moves the last frame of a 1.28 s segment by 22 ms, under one 32 ms frame), then one
-frequency-domain pass for gain, three EQ bands, a low-pass and a room (exponentially
+frequency-domain pass for gain, three EQ bands, a low-pass, a high-pass and a room (exponentially
 decaying noise after the direct sound, so onsets keep their times), then compression and
 coloured noise. Each segment draws from a generator seeded by (seed, step, its place in
 the step's batch): a resumed run draws what an uninterrupted one did, and a batch shared
@@ -25,7 +25,7 @@ EQ_HZ = (80.0, 6000.0)
 EQ_LOG_HZ = (math.log(EQ_HZ[0]), math.log(EQ_HZ[1]))
 REVERB_SECONDS = 0.5  # longest room tail kept (the decay is cut off after it)
 REVERB_WET_DB = (-12.0, 0.0)  # tail energy against the direct sound
-LOWPASS_ORDER = 4
+FILTER_ORDER = 4
 COMPRESS_THRESHOLD_DB = (-30.0, -10.0)  # below the segment's peak
 COMPRESS_WINDOW = 256  # samples of the level detector (16 ms)
 NOISE_SLOPE = (0.0, 2.0)  # noise power ~ 1 / f**slope: white .. brown
@@ -115,11 +115,12 @@ def pitch_shift(audio: torch.Tensor, semitones: torch.Tensor) -> torch.Tensor:
 
 
 def filtered(audio: torch.Tensor, draw: Draws) -> torch.Tensor:
-    """Gain, then EQ bands, low-pass and room as one multiplication of the spectrum of the
-    segments that draw any of them."""
+    """Gain, then EQ bands, low-pass, high-pass and room as one multiplication of the
+    spectrum of the segments that draw any of them."""
     gain_db = torch.nan_to_num(draw.amount("gain"))
     eq_db, centres = draw.amount("eq", (EQ_BANDS,)), torch.exp(draw.uniform(EQ_LOG_HZ, (EQ_BANDS,)))
-    cutoff, rt60, wet_db = draw.amount("lowpass"), draw.amount("reverb"), draw.uniform(REVERB_WET_DB)
+    cutoff, highpass = draw.amount("lowpass"), draw.amount("highpass")
+    rt60, wet_db = draw.amount("reverb"), draw.uniform(REVERB_WET_DB)
     audio = audio * (10 ** (gain_db / 20)).to(audio.device, audio.dtype)[:, None]
     length, tail = audio.shape[-1], round(REVERB_SECONDS * SAMPLE_RATE)
     size = 2 ** math.ceil(math.log2(length + tail))
@@ -127,12 +128,14 @@ def filtered(audio: torch.Tensor, draw: Draws) -> torch.Tensor:
     room = _rooms(rt60, wet_db, tail, draw)
 
     def colour(segments: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-        response = _eq(hz, eq_db[rows], centres[rows]) * _lowpass(hz, cutoff[rows])
+        response = (
+            _eq(hz, eq_db[rows], centres[rows]) * _lowpass(hz, cutoff[rows]) * _highpass(hz, highpass[rows])
+        )
         spectrum = torch.fft.rfft(segments.float(), size) * response.to(segments.device)
         spectrum *= torch.fft.rfft(room[rows], size).to(segments.device)
         return torch.fft.irfft(spectrum, size)[:, :length].to(segments.dtype)
 
-    chosen = ~eq_db.isnan().all(1) | ~cutoff.isnan() | ~rt60.isnan()
+    chosen = ~eq_db.isnan().all(1) | ~cutoff.isnan() | ~highpass.isnan() | ~rt60.isnan()
     return _on_rows(audio, chosen, colour)
 
 
@@ -146,7 +149,15 @@ def _eq(hz: torch.Tensor, gains_db: torch.Tensor, centres: torch.Tensor) -> torc
 def _lowpass(hz: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
     """Butterworth magnitude responses (zero phase); a NaN cut-off passes everything."""
     cutoff = torch.nan_to_num(cutoff, nan=math.inf).float()[:, None]
-    return 1 / torch.sqrt(1 + (hz[None, :] / cutoff) ** (2 * LOWPASS_ORDER))
+    return 1 / torch.sqrt(1 + (hz[None, :] / cutoff) ** (2 * FILTER_ORDER))
+
+
+def _highpass(hz: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
+    """Butterworth high-pass magnitude responses (zero phase); a NaN cut-off passes everything.
+    Small loudspeakers, laptop microphones and upright pianos give little of a bass note's
+    fundamental: the model has to hear it from the partials above."""
+    cutoff = torch.nan_to_num(cutoff, nan=0.0).float()[:, None]
+    return 1 / torch.sqrt(1 + (cutoff / hz.clamp(min=1.0)[None, :]) ** (2 * FILTER_ORDER))
 
 
 def _rooms(rt60: torch.Tensor, wet_db: torch.Tensor, tail: int, draw: Draws) -> torch.Tensor:
