@@ -75,7 +75,7 @@ def test_known_notes_give_exact_scores(tmp_path):
     assert scored.scores["note_precision"] == 1.0 and scored.scores["note_recall"] == 7 / 8
     assert scored.scores["note_f1"] == pytest.approx(2 * 7 / 8 / (1 + 7 / 8))
     assert scored.scores["frame_precision"] == 1.0 and scored.scores["frame_recall"] < 1.0
-    assert (scored.reference_notes, scored.estimated_notes, scored.pedal_extended) == (8, 7, False)
+    assert (len(scored.reference), len(scored.estimated), scored.pedal_extended) == (8, 7, False)
     assert len(pretty_midi.PrettyMIDI(str(tmp_path / "out" / "a.mid")).instruments[0].notes) == 7
 
 
@@ -119,7 +119,11 @@ def test_evaluate_scores_every_pair_and_writes_csv_json_and_midi(tmp_path, capsy
     assert summary["means"]["note_f1"] == pytest.approx(table["note_f1"].mean(), abs=1e-4)
     assert summary["thresholds"]["from"] == "model file"
     assert sorted(p.name for p in (result / "midi").iterdir()) == ["a.mid", "b.mid"]
-    assert "amt evaluate: takes: 2 files, note f1" in capsys.readouterr().err
+    registers = {row["register"]: row for row in summary["breakdown"]["by_register"]}
+    assert sum(row["references"] for row in registers.values()) == 16  # two eight-note scales
+    assert sum(row["notes"] for row in summary["breakdown"]["recall_by_velocity"]) == 16
+    err = capsys.readouterr().err
+    assert "amt evaluate: takes: 2 files, note f1" in err and "note recall by register: A2-G#3" in err
     assert main(["evaluate", str(model_file(tmp_path)), str(folder), "--out", str(out)]) == 1
     assert "scores.csv exists (an earlier evaluation?); pass --overwrite" in capsys.readouterr().err
 

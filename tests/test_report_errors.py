@@ -10,8 +10,10 @@ from amt.report.errors import (
     note_tables,
     per_piece,
     per_pitch,
+    per_register,
     polyphony,
     rate_by,
+    register_name,
 )
 
 CHORD = [(1.0, 2.0, 60, 80), (1.0, 2.0, 64, 80), (1.0, 2.0, 67, 80)]
@@ -90,6 +92,11 @@ def test_aggregates_score_pitches_pieces_and_bins():
     assert len(pitches) == 88
     assert pitches.loc[60, "f1"] == pytest.approx(2 / 3)
     assert pitches.loc[67, "recall"] == 0.0 and pitches.loc[64, "f1"] == 1.0
+    registers = per_register(analysis)
+    assert list(registers.index[:3]) == ["A0-G#1", "A1-G#2", "A2-G#3"] and registers.index[-1] == "A7-C8"
+    assert registers.loc["A3-G#4", ["references", "estimates"]].tolist() == [4, 3]  # A3 is 57, G#4 68
+    assert registers.loc["A3-G#4", "recall"] == 0.5 and registers["references"].sum() == 4
+    assert register_name(21) == "A0-G#1" and register_name(108) == "A7-C8"
     pieces = per_piece(analysis)
     assert list(pieces.index) == ["b", "a"]
     assert pieces.loc["a", "f1"] == pytest.approx(0.8)

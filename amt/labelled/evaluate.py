@@ -14,6 +14,7 @@ from tqdm import tqdm
 from amt.core.errors import AmtError
 from amt.inference.decoding import Thresholds
 from amt.labelled import runs
+from amt.labelled.breakdown import breakdown, register_line
 from amt.labelled.pairs import LabelledSet
 from amt.labelled.results import check_result_dir, means_line, write_results
 from amt.labelled.scoring import Estimator, Scored, model_estimator, score_pair
@@ -86,8 +87,10 @@ def evaluate_set(scorer: Scorer, labelled: LabelledSet, out_dir: Path, log_to_ru
         log.error("%s: no file could be scored", labelled.store.where)
         return None
     summary = scorer.summary | {"set": labelled.name, "path": labelled.store.where}
-    means = write_results(out_dir, summary, scored, failed)
+    found = breakdown(scored)
+    means = write_results(out_dir, summary, scored, failed, found)
     log.info("%s: %d files, %s -> %s", labelled.name, len(scored), means_line(means), out_dir)
+    log.info("%s: note recall by register: %s", labelled.name, register_line(found))
     if log_to_run and scorer.run is not None:
         runs.log_scores(
             scorer.run, labelled.name, means, [str(out_dir / "scores.csv"), str(out_dir / "scores.json")]

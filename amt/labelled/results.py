@@ -1,5 +1,6 @@
 """What ``amt evaluate`` writes for one labelled set: ``scores.csv`` (one row per recording),
-``scores.json`` (the means, the settings and every row) and ``midi/<id>.mid`` (the decoded notes)."""
+``scores.json`` (the means, the settings, the errors' breakdown and every row) and
+``midi/<id>.mid`` (the decoded notes)."""
 
 import json
 from pathlib import Path
@@ -34,9 +35,10 @@ def references_note(scored: list[Scored]) -> str:
 
 
 def write_results(
-    out_dir: Path, summary: dict, scored: list[Scored], failed: dict[str, str]
+    out_dir: Path, summary: dict, scored: list[Scored], failed: dict[str, str], found: dict
 ) -> dict[str, float]:
-    """Write the set's scores; return their means (over the files that could be scored)."""
+    """Write the set's scores and the ``found`` breakdown of its errors; return the means
+    (over the files that could be scored)."""
     table = pd.DataFrame([item.row() for item in scored])
     means = mean_metrics([item.scores for item in scored])
     atomic.write_text(out_dir / "scores.csv", table.to_csv(index=False, float_format="%.4f"))
@@ -45,6 +47,7 @@ def write_results(
         "files_scored": len(scored),
         "files_failed": failed,
         "means": means,
+        "breakdown": found,
         "files": json.loads(table.to_json(orient="records")),
     }
     atomic.write_text(out_dir / "scores.json", json.dumps(document, indent=1) + "\n")

@@ -45,13 +45,13 @@ def model_estimator(transcriber: Transcriber) -> Estimator:
 
 @dataclass
 class Scored:
-    """A scored recording: its metrics, how many notes each side holds, and whether the
+    """A scored recording: its metrics, the reference and estimated notes, and whether the
     reference offsets were extended by a sustain pedal in its MIDI."""
 
     pair: Pair
     scores: dict[str, float]
-    reference_notes: int
-    estimated_notes: int
+    reference: np.ndarray
+    estimated: np.ndarray
     pedal_extended: bool
 
     def row(self) -> dict:
@@ -59,8 +59,8 @@ class Scored:
             "id": self.pair.id,
             "audio": self.pair.audio,
             "midi": self.pair.midi,
-            "reference_notes": self.reference_notes,
-            "estimated_notes": self.estimated_notes,
+            "reference_notes": len(self.reference),
+            "estimated_notes": len(self.estimated),
             "pedal_extended": self.pedal_extended,
             **self.scores,
         }
@@ -84,4 +84,4 @@ def score_pair(estimate: Estimator, labelled: LabelledSet, pair: Pair, midi_out:
         estimated = estimate(audio, Path(scratch))
     write_midi(midi_out, estimated.midi)
     scores = score_piece(reference, estimated.notes, estimated.frames)
-    return Scored(pair, scores, len(reference), len(estimated.notes), pedal)
+    return Scored(pair, scores, reference, estimated.notes, pedal)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import mir_eval
 import numpy as np
 import pandas as pd
+import pretty_midi
 
 from amt.core.constants import MAX_MIDI, MIN_MIDI
 from amt.core.notes import OFFSET, ONSET, PITCH, VELOCITY
@@ -174,6 +175,25 @@ def scores(ref_hits: pd.Series, est_hits: pd.Series) -> pd.Series:
 def per_pitch(analysis: RunAnalysis) -> pd.DataFrame:
     """Note scores per MIDI pitch, every key of the piano (rows without notes score 0)."""
     return _grouped(analysis, "pitch", pd.Index(range(MIN_MIDI, MAX_MIDI + 1), name="pitch"))
+
+
+def per_register(analysis: RunAnalysis) -> pd.DataFrame:
+    """Note scores per octave of the keyboard counted from each A (A0-G#1, ..., A7-C8)."""
+    lows = range(MIN_MIDI, MAX_MIDI + 1, 12)
+    names = pd.Index([register_name(low) for low in lows], name="register")
+    banded = RunAnalysis(*(_with_register(table) for table in (analysis.ref, analysis.est)))
+    return _grouped(banded, "register", names)
+
+
+def register_name(pitch: int) -> str:
+    """The octave ``pitch`` falls in, counted from an A: "A2-G#3"."""
+    low = MIN_MIDI + (pitch - MIN_MIDI) // 12 * 12
+    names = (pretty_midi.note_number_to_name(key) for key in (low, min(low + 11, MAX_MIDI)))
+    return "-".join(names)
+
+
+def _with_register(table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(register=[register_name(pitch) for pitch in table["pitch"]])
 
 
 def per_piece(analysis: RunAnalysis) -> pd.DataFrame:
