@@ -41,10 +41,11 @@ audio_filename and midi_filename columns (the local source's layout). For each P
 results go to OUT/<PATH's name>/<model>-<run>/: scores.csv (one row per recording: frame,
 note and note-with-offset precision, recall and F1, as the evaluate stage scores them),
 scores.json (the means, thresholds, whether references were pedal-extended, the errors by
-register, velocity and kind, every row) and midi/ (the decoded notes). Thresholds: the flags, else --thresholds, else those the
-evaluate stage tuned on validation for the model's MLflow run, else the model's own. When
-the model's MLflow run is in the store its params name, the means are logged to it as
-real/<PATH's name>/<metric> (--no-log: not). A file that cannot be scored is one line; the
+register, velocity and kind, every row) and midi/ (the decoded notes). Thresholds: the
+flags, else --thresholds, else those the evaluate stage tuned on validation for the
+model's MLflow run, else the model's own. When the model's MLflow run is in the store
+its params name, the means are logged to it as real/<PATH's name>/<metric> (--no-log:
+not). A file that cannot be scored is one line; the
 others are still scored."""
 
 

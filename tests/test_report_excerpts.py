@@ -1,5 +1,5 @@
+from amt.analysis.errors import analyse
 from amt.core.notes import make_notes
-from amt.report.errors import analyse
 from amt.report.excerpts import WINDOW_SECONDS, choose_excerpts
 
 REF = make_notes([(t, t + 0.5, 60, 80) for t in (1.0, 6.0, 7.0, 8.0)])

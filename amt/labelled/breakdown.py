@@ -5,8 +5,7 @@ false positives (the error analysis the report makes of the synthetic test)."""
 import numpy as np
 import pandas as pd
 
-from amt.labelled.scoring import Scored
-from amt.report.errors import (
+from amt.analysis.errors import (
     FALSE_POSITIVE_TYPES,
     MISS_TYPES,
     VELOCITY_BINS,
@@ -15,6 +14,7 @@ from amt.report.errors import (
     per_register,
     rate_by,
 )
+from amt.labelled.scoring import Scored
 
 
 def breakdown(scored: list[Scored]) -> dict:

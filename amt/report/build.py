@@ -12,12 +12,12 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
+from amt.analysis.errors import RunAnalysis, analyse
 from amt.config import TrackingConfig
 from amt.core import atomic, tracking
 from amt.core.constants import CACHE_DIR, REPORTS_DIR
 from amt.data.cache import MANIFEST_FILE, fingerprint
 from amt.report import page
-from amt.report.errors import RunAnalysis, analyse
 from amt.report.excerpts import choose_excerpts
 from amt.report.figures import run_figures
 from amt.report.leaderboard import best_runs, write_leaderboard

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from amt.report.errors import RunAnalysis
+from amt.analysis.errors import RunAnalysis
 
 WINDOW_SECONDS = 5.0
 EXCERPTS = 3

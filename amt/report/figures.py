@@ -13,8 +13,7 @@ import pretty_midi
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from amt.core.constants import MAX_MIDI, MIN_MIDI
-from amt.report.errors import (
+from amt.analysis.errors import (
     DURATION_BINS,
     FALSE_POSITIVE_TYPES,
     MISS_TYPES,
@@ -26,6 +25,7 @@ from amt.report.errors import (
     per_pitch,
     rate_by,
 )
+from amt.core.constants import MAX_MIDI, MIN_MIDI
 from amt.report.excerpts import Excerpt
 
 DPI = 90

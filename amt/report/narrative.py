@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from amt.report.errors import FALSE_POSITIVE_TYPES, MISS_TYPES, RunAnalysis, error_counts, scores
+from amt.analysis.errors import FALSE_POSITIVE_TYPES, MISS_TYPES, RunAnalysis, error_counts, scores
 
 TOP_TYPES = 3
 # What usually causes each error type, and what to try against it: the "why" and "how to

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from amt.core.notes import make_notes
-from amt.report.errors import (
+from amt.analysis.errors import (
     analyse,
     error_counts,
     false_positive_types,
@@ -15,6 +14,7 @@ from amt.report.errors import (
     rate_by,
     register_name,
 )
+from amt.core.notes import make_notes
 
 CHORD = [(1.0, 2.0, 60, 80), (1.0, 2.0, 64, 80), (1.0, 2.0, 67, 80)]
 
