@@ -45,8 +45,7 @@ register, velocity and kind, every row) and midi/ (the decoded notes). Threshold
 flags, else --thresholds, else those the evaluate stage tuned on validation for the
 model's MLflow run, else the model's own. When the model's MLflow run is in the store
 its params name, the means are logged to it as real/<PATH's name>/<metric> (--no-log:
-not). A file that cannot be scored is one line; the
-others are still scored."""
+not). A file that cannot be scored is one line; the others are still scored."""
 
 
 def model_command(
