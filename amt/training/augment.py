@@ -2,9 +2,9 @@
 
 Each segment draws its own: a pitch shift by resampling (labels unchanged: 0.3 semitone
 moves the last frame of a 1.28 s segment by 22 ms, under one 32 ms frame), then one
-frequency-domain pass for gain, three EQ bands, a low-pass, a high-pass and a room
-(exponentially decaying noise after the direct sound, so onsets keep their times), then
-compression and coloured noise. Each segment draws from a generator seeded by (seed, step, its place in
+frequency-domain pass for gain, three EQ bands, a low-pass, a high-pass and a room (exponentially
+decaying noise after the direct sound, so onsets keep their times), then compression and
+coloured noise. Each segment draws from a generator seeded by (seed, step, its place in
 the step's batch): a resumed run draws what an uninterrupted one did, and a batch shared
 among processes draws what it would in one. Validation, test and evaluate never see it.
 """
@@ -154,7 +154,8 @@ def _lowpass(hz: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
 
 def _highpass(hz: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
     """Butterworth high-pass magnitude responses (zero phase); a NaN cut-off passes everything.
-    Small loudspeakers and laptop microphones give little of a bass note's fundamental."""
+    Small loudspeakers, laptop microphones and upright pianos give little of a bass note's
+    fundamental: the model has to hear it from the partials above."""
     cutoff = torch.nan_to_num(cutoff, nan=0.0).float()[:, None]
     return 1 / torch.sqrt(1 + (cutoff / hz.clamp(min=1.0)[None, :]) ** (2 * FILTER_ORDER))
 
