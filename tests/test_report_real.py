@@ -1,7 +1,10 @@
+import json
+
+import mlflow
 import pandas as pd
 
 from amt.report.leaderboard import leaderboard_markdown
-from amt.report.real import real_rows, real_sets
+from amt.report.real import logged_breakdowns, real_rows, real_sets, register_markdown
 from amt.report.results import results_markdown
 from amt.report.runs import runs_table
 
@@ -67,3 +70,43 @@ def test_without_labelled_scores_there_is_no_such_table():
     assert "real pianos" not in results_markdown(runs, "d1", []) and "Labelled" not in leaderboard_markdown(
         runs
     )
+
+
+BREAKDOWN = {
+    "by_register": [
+        {"register": "A0-G#1", "references": 0, "recall": None},
+        {"register": "A1-G#2", "references": 20, "recall": 0.25},
+        {"register": "A2-G#3", "references": 80, "recall": 0.625},
+    ]
+}
+
+
+def test_recall_per_register_is_a_table_per_set_for_runs_with_a_breakdown():
+    runs = runs_table(found(**SCORES))
+    lines = register_markdown(runs, {("r1", "maps"): BREAKDOWN})
+    assert lines[0].startswith("Note recall per octave of the keyboard on `maps`")
+    assert "| model | run | A1-G#2 (20) | A2-G#3 (80) |" in lines[2]
+    assert "| onf | onf-r1 | 0.25 | 0.62 |" in lines[2] and "A0-G#1" not in lines[2]
+    assert register_markdown(runs, {}) == []
+    assert "A2-G#3 (80)" in results_markdown(runs, "d1", [], breakdowns={("r1", "maps"): BREAKDOWN})
+
+
+def test_breakdowns_are_read_back_from_the_scores_amt_evaluate_logged(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the store's artifacts go under ./mlruns
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = mlflow.MlflowClient(uri)
+    logged = client.create_run(client.create_experiment("amt")).info.run_id
+    scores = tmp_path / "scores.json"
+    scores.write_text(json.dumps({"means": {}, "breakdown": BREAKDOWN}))
+    client.log_artifact(logged, str(scores), "real/maps")
+    bare = client.create_run(client.get_experiment_by_name("amt").experiment_id).info.run_id
+    table = found(**SCORES)
+    table["run_id"] = [logged, bare]
+    table["metrics.real/maps/note_f1"] = [0.7, 0.7]  # both scored; only the first logged a breakdown
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        breakdowns = logged_breakdowns(runs_table(table))
+    finally:
+        mlflow.set_tracking_uri(previous)
+    assert breakdowns == {(logged, "maps"): BREAKDOWN}

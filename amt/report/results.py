@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from amt.report.leaderboard import best_runs
-from amt.report.real import real_markdown
+from amt.report.real import Breakdowns, real_markdown, register_markdown
 from amt.report.references import reference_markdown
 from amt.report.tables import format_duration, format_score, markdown_table
 
@@ -36,9 +36,10 @@ def results_markdown(
     current: str | None,
     stage_times: list[tuple[str, int]],
     references: pd.DataFrame | None = None,
+    breakdowns: Breakdowns | None = None,
 ) -> str:
     """The block for ``runs`` (every scored run) on data ``current``, with the reference systems'
-    runs on that data."""
+    runs on that data and, from ``breakdowns``, where the best runs miss notes on real recordings."""
     best = best_runs(runs)
     best = best[best["data_fingerprint"] == current] if current else best.iloc[:0]
     if best.empty:
@@ -50,6 +51,7 @@ def results_markdown(
         markdown_table(_table(best)),
         "",
         *real_markdown(best, REAL_INTRO),
+        *register_markdown(best, breakdowns or {}),
         *reference_markdown(references, current),
     ]
     if stage_times:
