@@ -103,10 +103,4 @@ def test_breakdowns_are_read_back_from_the_scores_amt_evaluate_logged(tmp_path, 
     table = found(**SCORES)
     table["run_id"] = [logged, bare]
     table["metrics.real/maps/note_f1"] = [0.7, 0.7]  # both scored; only the first logged a breakdown
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        breakdowns = logged_breakdowns(runs_table(table))
-    finally:
-        mlflow.set_tracking_uri(previous)
-    assert breakdowns == {(logged, "maps"): BREAKDOWN}
+    assert logged_breakdowns(runs_table(table), uri) == {(logged, "maps"): BREAKDOWN}

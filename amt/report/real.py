@@ -59,23 +59,27 @@ def real_markdown(runs: pd.DataFrame, intro: str) -> list[str]:
     return [intro, "", markdown_table(rows), ""]
 
 
-def logged_breakdowns(runs: pd.DataFrame) -> Breakdowns:
-    """The breakdown each of ``runs`` logged for each set it was scored on (runs scored
-    before amt evaluate wrote one, or whose artifacts cannot be read, have none)."""
+def logged_breakdowns(runs: pd.DataFrame, tracking_uri: str | None = None) -> Breakdowns:
+    """The breakdown each of ``runs`` (of the store at ``tracking_uri``, default MLflow's
+    current one) logged for each set it was scored on (runs scored before amt evaluate wrote
+    one, or whose artifacts cannot be read, have none)."""
     found = {}
     for name in real_sets(runs):
         for _, run in runs[[_scored(run, name) for _, run in runs.iterrows()]].iterrows():
-            breakdown = _logged_breakdown(run["run_id"], name)
+            breakdown = _logged_breakdown(run["run_id"], name, tracking_uri)
             if breakdown is not None:
                 found[(run["run_id"], name)] = breakdown
     return found
 
 
-def _logged_breakdown(run_id: str, name: str) -> dict | None:
+def _logged_breakdown(run_id: str, name: str, tracking_uri: str | None) -> dict | None:
     with tempfile.TemporaryDirectory() as scratch:
         try:
             path = mlflow.artifacts.download_artifacts(
-                run_id=run_id, artifact_path=f"{PREFIX}{name}/{SCORES_ARTIFACT}", dst_path=scratch
+                run_id=run_id,
+                artifact_path=f"{PREFIX}{name}/{SCORES_ARTIFACT}",
+                dst_path=scratch,
+                tracking_uri=tracking_uri,
             )
             return json.loads(Path(path).read_text()).get("breakdown")
         except (MlflowException, OSError, ValueError):
