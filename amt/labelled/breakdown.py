@@ -2,7 +2,8 @@
 scores per octave of the keyboard, recall per velocity band, and the kinds of misses and
 false positives (the error analysis the report makes of the synthetic test)."""
 
-import numpy as np
+import json
+
 import pandas as pd
 
 from amt.analysis.errors import (
@@ -41,14 +42,5 @@ def register_line(found: dict) -> str:
 
 
 def _records(table: pd.DataFrame) -> list[dict]:
-    """Rows as plain dicts, NaN (a band without notes) as None."""
-    clean = table.astype(object).where(table.notna(), None)
-    return [{key: _plain(value) for key, value in row.items()} for row in clean.to_dict("records")]
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return round(float(value), 4)
-    return value
+    """Rows as plain dicts (NaN, a band without notes, as None), as write_results stores rows."""
+    return json.loads(table.to_json(orient="records"))

@@ -25,7 +25,13 @@ from amt.report.narrative import describe, side_by_side
 from amt.report.predictions import predicted_pieces, reference_notes
 from amt.report.real import logged_breakdowns
 from amt.report.references import split_references
-from amt.report.results import RESULTS_FILE, STAGE_TIMES_FILE, read_stage_times, results_markdown
+from amt.report.results import (
+    RESULTS_FILE,
+    STAGE_TIMES_FILE,
+    current_best,
+    read_stage_times,
+    results_markdown,
+)
 from amt.report.runs import load_runs
 from amt.report.tables import markdown_table
 
@@ -55,8 +61,7 @@ def build_report(
     runs, references = split_references(load_runs(tracking.use_store(tracking_config)))
     current = fingerprint(cache_dir) if (Path(cache_dir) / MANIFEST_FILE).exists() else None
     write_leaderboard(runs, out_dir, current, references)
-    best = best_runs(runs)
-    breakdowns = logged_breakdowns(best[best["data_fingerprint"] == current])
+    breakdowns = logged_breakdowns(current_best(runs, current))
     results = results_markdown(runs, current, read_stage_times(stage_times), references, breakdowns)
     atomic.write_text(out_dir / RESULTS_FILE, results)
     if runs.empty:

@@ -65,7 +65,9 @@ def logged_breakdowns(runs: pd.DataFrame, tracking_uri: str | None = None) -> Br
     one, or whose artifacts cannot be read, have none)."""
     found = {}
     for name in real_sets(runs):
-        for _, run in runs[[_scored(run, name) for _, run in runs.iterrows()]].iterrows():
+        for _, run in runs.iterrows():
+            if not _scored(run, name):
+                continue
             breakdown = _logged_breakdown(run["run_id"], name, tracking_uri)
             if breakdown is not None:
                 found[(run["run_id"], name)] = breakdown

@@ -40,8 +40,7 @@ def results_markdown(
 ) -> str:
     """The block for ``runs`` (every scored run) on data ``current``, with the reference systems'
     runs on that data and, from ``breakdowns``, where the best runs miss notes on real recordings."""
-    best = best_runs(runs)
-    best = best[best["data_fingerprint"] == current] if current else best.iloc[:0]
+    best = current_best(runs, current)
     if best.empty:
         return "No evaluated runs on the current data yet: run `bash scripts/main.sh`.\n"
     lines = [
@@ -59,6 +58,12 @@ def results_markdown(
         times = ", ".join(f"{name} {format_duration(seconds)}" for name, seconds in stage_times)
         lines += [f"Main job stages (`{STAGE_TIMES_FILE}`, {format_duration(total)} in all): {times}.", ""]
     return "\n".join(lines)
+
+
+def current_best(runs: pd.DataFrame, current: str | None) -> pd.DataFrame:
+    """The best run per model on data ``current`` (none without current data)."""
+    best = best_runs(runs)
+    return best[best["data_fingerprint"] == current] if current else best.iloc[:0]
 
 
 def _table(best: pd.DataFrame) -> pd.DataFrame:
