@@ -149,6 +149,16 @@ def test_training_segments_are_augmented_and_labels_are_not():
     assert all(torch.equal(batch[name], before[name]) for name in batch)
 
 
+def test_mix_is_read_apart_from_the_waveform_augmentations():
+    mixing = load_config().with_overrides({"train.augment": {"mix": {"p": 0.5, "db": [-3, 0]}}})
+    assert mixing.train.augment.mix == Draw(0.5, -3.0, 0.0)
+    assert not mixing.train.augment.active
+    audio = torch.randn(2, 4096)
+    assert Augmenter(mixing.train.augment, seed=0)(audio, step=0) is audio
+    off = load_config().with_overrides({"train.augment": {"mix": {"p": 0, "db": [0, 0]}}})
+    assert off.train.augment.mix is None
+
+
 @pytest.mark.parametrize(
     ("augment", "message"),
     [
@@ -156,6 +166,7 @@ def test_training_segments_are_augmented_and_labels_are_not():
         ({"noise": {"p": 0.5, "snr_db": [30, 10]}}, "train.augment.noise.snr_db must be [low, high]"),
         ({"pitch": {"p": 0.5, "semitones": [-3, 3]}}, "-1 <= low <= high <= 1, got [-3, 3]"),
         ({"reverb": {"p": 0.5}}, "missing parameter 'train.augment.reverb.rt60'"),
+        ({"mix": {"p": 0.5, "db": [0, 12]}}, "train.augment.mix.db must be [low, high] decibels"),
     ],
 )
 def test_bad_augmentations_name_the_key_and_rule(augment, message):

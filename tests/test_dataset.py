@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from amt.config.augment import Draw
 from amt.core.errors import AmtError
 from amt.data.cache import build_cache
 from amt.data.dataset import PieceDataset, SegmentDataset
@@ -59,3 +60,39 @@ def test_pieces_hold_audio_labels_and_notes(cache_dir):
     assert piece["notes"].shape == (6, 4)
     assert float(piece["velocity"].max()) <= 1.0
     assert np.isclose(piece["onset"].sum().item(), 6)
+
+
+def _slice_labels(whole: dict, audio: torch.Tensor) -> dict[str, torch.Tensor] | None:
+    """The labels of the hop-aligned slice of some piece whose audio is ``audio``, if any."""
+    length, frames = len(audio), len(audio) // 512 + 1
+    for piece in whole.values():
+        for start in range(0, len(piece["audio"]) - length + 1, 512):
+            if torch.allclose(piece["audio"][start : start + length], audio, atol=1e-5):
+                return {
+                    name: piece[name][start // 512 : start // 512 + frames] for name in ("onset", "frame")
+                }
+    return None
+
+
+def test_mix_adds_a_second_segment_at_its_gain_with_the_union_of_notes(cache_dir):
+    plain = SegmentDataset(cache_dir, "train", 8192, seed=0, size=6)
+    mixed = SegmentDataset(cache_dir, "train", 8192, seed=0, size=6, mix=Draw(1.0, -6.0, -6.0))
+    pieces = PieceDataset(cache_dir, "train")
+    whole = {pieces[i]["id"]: pieces[i] for i in range(len(pieces))}
+    gain = 10 ** (-6.0 / 20)
+    for index in range(6):
+        first, both = plain[index], mixed[index]
+        second = _slice_labels(whole, (both["audio"] - first["audio"]) / gain)
+        assert second is not None, f"item {index}: what was added is not a segment of a piece at -6 dB"
+        for name in ("onset", "frame"):
+            assert torch.equal(both[name], torch.maximum(first[name], second[name]))
+
+
+def test_mix_is_drawn_per_item_with_its_probability_and_reproducibly(cache_dir):
+    plain = SegmentDataset(cache_dir, "train", 4096, seed=1, size=40)
+    half = SegmentDataset(cache_dir, "train", 4096, seed=1, size=40, mix=Draw(0.5, 0.0, 0.0))
+    again = SegmentDataset(cache_dir, "train", 4096, seed=1, size=40, mix=Draw(0.5, 0.0, 0.0))
+    changed = [not torch.equal(plain[i]["audio"], half[i]["audio"]) for i in range(40)]
+    assert 8 <= sum(changed) <= 32
+    assert all(torch.equal(half[i]["audio"], again[i]["audio"]) for i in range(40))
+    assert all(torch.equal(half[i]["frame"], again[i]["frame"]) for i in range(40))

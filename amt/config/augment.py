@@ -1,11 +1,14 @@
-"""``train.augment``: waveform augmentations drawn per training segment, each with a
-probability ``p`` and the range its amount is drawn from (amt.training.augment applies them)."""
+"""``train.augment``: augmentations drawn per training segment, each with a probability
+``p`` and the range its amount is drawn from: the waveform ones (amt.training.augment
+applies them) and ``mix``, a second segment added as the segment is read (amt.data.dataset)."""
 
 from dataclasses import dataclass
 
 from amt.config.reader import Reader, is_number
 from amt.core.constants import SAMPLE_RATE
 from amt.core.errors import AmtError
+
+MIX = "mix"
 
 # name -> (range key, lowest allowed, highest allowed, what the amount is)
 AUGMENTATIONS = {
@@ -17,6 +20,7 @@ AUGMENTATIONS = {
     "pitch": ("semitones", -1.0, 1.0, "semitones"),
     "lowpass": ("hz", 500.0, SAMPLE_RATE / 2, "cut-off in Hz"),
     "highpass": ("hz", 20.0, 1000.0, "cut-off in Hz"),
+    MIX: ("db", -24.0, 6.0, "decibels of the added segment against the first"),
 }
 
 
@@ -37,7 +41,14 @@ class AugmentConfig:
 
     @property
     def active(self) -> bool:
-        return any(draw.p > 0 for draw in self.draws.values())
+        """Whether any waveform augmentation is on (``mix`` is not one)."""
+        return any(draw.p > 0 for name, draw in self.draws.items() if name != MIX)
+
+    @property
+    def mix(self) -> Draw | None:
+        """``mix`` when it is on, else None."""
+        draw = self.draws.get(MIX)
+        return draw if draw is not None and draw.p > 0 else None
 
     @classmethod
     def read(cls, read: Reader) -> "AugmentConfig":

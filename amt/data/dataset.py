@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from amt.config.augment import Draw
 from amt.core.audio import from_int16
 from amt.core.constants import HOP_LENGTH
 from amt.core.errors import AmtError
@@ -36,9 +37,21 @@ class SegmentDataset(Dataset):
     proportion to their length; a piece shorter than a segment is zero-padded (silence,
     no notes). An item holds ``audio`` [L] and ``onset``/``offset``/``frame``/``velocity``
     rolls [L // 512 + 1, 88], frame t of the labels centred on sample t * 512.
+
+    With ``mix`` (``train.augment.mix``), an item is with probability ``mix.p`` the sum of
+    two segments, the second at a gain drawn from [``mix.low``, ``mix.high``] dB, with the
+    union of their notes: music denser than the pieces play (docs/training.md).
     """
 
-    def __init__(self, cache_dir: str | Path, split: str, sequence_length: int, seed: int, size: int):
+    def __init__(
+        self,
+        cache_dir: str | Path,
+        split: str,
+        sequence_length: int,
+        seed: int,
+        size: int,
+        mix: Draw | None = None,
+    ):
         if sequence_length < HOP_LENGTH or sequence_length % HOP_LENGTH:
             raise AmtError(
                 f"params.yaml: train.sequence_length {sequence_length} "
@@ -51,7 +64,7 @@ class SegmentDataset(Dataset):
                 f"params.yaml: train.sequence_length {sequence_length} is longer than every {split} piece "
                 f"(longest {self.table['samples'].max()} samples); lower it"
             )
-        self.sequence_length, self.seed, self.size = sequence_length, seed, size
+        self.sequence_length, self.seed, self.size, self.mix = sequence_length, seed, size, mix
         starts = np.maximum(1, (self.table["samples"].to_numpy() - sequence_length) // HOP_LENGTH + 1)
         self.weights = starts / starts.sum()
 
@@ -60,6 +73,14 @@ class SegmentDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng((self.seed, index))
+        item = self._segment(rng)
+        if self.mix is not None and rng.random() < self.mix.p:
+            gain = 10 ** (rng.uniform(self.mix.low, self.mix.high) / 20)
+            item = _mixed(item, self._segment(rng), gain)
+        return item
+
+    def _segment(self, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        """A segment of a piece chosen in proportion to its length, from a random frame."""
         row = self.table.iloc[rng.choice(len(self.table), p=self.weights)]
         last_start = max(0, (row["samples"] - self.sequence_length) // HOP_LENGTH)
         first_frame = int(rng.integers(0, last_start + 1))
@@ -70,6 +91,12 @@ class SegmentDataset(Dataset):
         labels = _labels(data, first_frame, first_frame + frames, frames)
         audio = np.pad(audio, (0, self.sequence_length - len(audio)))
         return {"audio": torch.from_numpy(audio), **labels}
+
+
+def _mixed(first: dict[str, torch.Tensor], second: dict[str, torch.Tensor], gain: float) -> dict:
+    """``second``'s audio added to ``first``'s at ``gain``; each label roll the larger of the two."""
+    labels = {name: torch.maximum(first[name], second[name]) for name in (*LABELS, "velocity")}
+    return {"audio": first["audio"] + gain * second["audio"], **labels}
 
 
 class PieceDataset(Dataset):

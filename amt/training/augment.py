@@ -146,18 +146,21 @@ def _eq(hz: torch.Tensor, gains_db: torch.Tensor, centres: torch.Tensor) -> torc
     return 10 ** (bands.sum(1) / 20)
 
 
+def _butterworth(ratio: torch.Tensor) -> torch.Tensor:
+    """Butterworth magnitude response (zero phase); ``ratio``: f / cut-off, or cut-off / f for a high-pass."""
+    return 1 / torch.sqrt(1 + ratio ** (2 * FILTER_ORDER))
+
+
 def _lowpass(hz: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
-    """Butterworth magnitude responses (zero phase); a NaN cut-off passes everything."""
-    cutoff = torch.nan_to_num(cutoff, nan=math.inf).float()[:, None]
-    return 1 / torch.sqrt(1 + (hz[None, :] / cutoff) ** (2 * FILTER_ORDER))
+    """Low-pass responses; a NaN cut-off passes everything."""
+    return _butterworth(hz[None, :] / torch.nan_to_num(cutoff, nan=math.inf).float()[:, None])
 
 
 def _highpass(hz: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
-    """Butterworth high-pass magnitude responses (zero phase); a NaN cut-off passes everything.
+    """High-pass responses; a NaN cut-off passes everything.
     Small loudspeakers, laptop microphones and upright pianos give little of a bass note's
     fundamental: the model has to hear it from the partials above."""
-    cutoff = torch.nan_to_num(cutoff, nan=0.0).float()[:, None]
-    return 1 / torch.sqrt(1 + (cutoff / hz.clamp(min=1.0)[None, :]) ** (2 * FILTER_ORDER))
+    return _butterworth(torch.nan_to_num(cutoff, nan=0.0).float()[:, None] / hz.clamp(min=1.0)[None, :])
 
 
 def _rooms(rt60: torch.Tensor, wet_db: torch.Tensor, tail: int, draw: Draws) -> torch.Tensor:

@@ -118,7 +118,12 @@ class Run:
     ) -> None:
         self.config, self.settings, self.cache_dir, self.group = config, settings, Path(cache_dir), group
         self.dataset = SegmentDataset(
-            cache_dir, "train", settings.sequence_length, settings.seed, settings.steps * settings.batch_size
+            cache_dir,
+            "train",
+            settings.sequence_length,
+            settings.seed,
+            settings.steps * settings.batch_size,
+            settings.augment.mix,
         )
         self.fingerprint = fingerprint(cache_dir)
         torch.manual_seed(settings.seed)

@@ -109,7 +109,9 @@ def step_loop(config: Config, cache_dir: str | Path, steps: int) -> tuple[Traine
     """
     settings = TrainSettings.from_config(config.with_overrides({"train.steps": steps}))
     size = steps * settings.batch_size
-    dataset = SegmentDataset(cache_dir, "train", settings.sequence_length, settings.seed, size)
+    dataset = SegmentDataset(
+        cache_dir, "train", settings.sequence_length, settings.seed, size, settings.augment.mix
+    )
     return Trainer(build_model(settings.model, settings.sizes), settings), batches(dataset, settings, 0)
 
 
