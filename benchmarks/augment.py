@@ -1,5 +1,6 @@
-"""What training-time augmentation costs: a training step with the recipe of
-``profiles/augment.yaml`` against the same step with augmentation off, for each model.
+"""What training-time augmentation costs, for each model: a training step with
+params.yaml's ``train.augment`` (``mix`` on), and with the waveform recipe of
+``profiles/augment.yaml`` added, against the same step with augmentation off.
 
 The two loops take turns step by step (``benchmarks.train.seconds_per_step``), at
 params.yaml's batch, segment length and automatic precision, one process with every
@@ -48,24 +49,28 @@ def recipe() -> Config:
 
 
 def main(steps: int = 12, *models: str) -> None:
-    config = recipe()
-    train = config.train
+    config = load_config()
+    train = recipe().train
     print(f"batch {train.batch_size} x {train.sequence_length} samples, {torch.get_num_threads()} threads")
     draws = train.augment.draws.items()
     print("augmentations:", ", ".join(f"{name} p={d.p:g} [{d.low:g}, {d.high:g}]" for name, d in draws))
     worst = worst_case_ms(train.batch_size, train.sequence_length)
-    print(f"every augmentation on every segment: {worst:.1f} ms a batch")
+    print(f"every waveform augmentation on every segment: {worst:.1f} ms a batch")
+    variants = {"off": config.with_overrides({"train.augment": None}), "params": config, "profile": recipe()}
     with tempfile.TemporaryDirectory() as scratch:
         cache_dir = Path(CACHE_DIR) if Path(CACHE_DIR).exists() else generated_cache(Path(scratch))
-        print(f"{'model':10}{'off ms':>10}{'on ms':>10}{'cost':>8}")
+        print(f"{'model':10}{'off ms':>10}{'params ms':>11}{'cost':>8}{'profile ms':>12}{'cost':>8}")
         for model in models or tuple(MODELS):
-            chosen = config.with_overrides({"model": model})
             loops = {
-                "off": _loop(chosen.with_overrides({"train.augment": None}), cache_dir, steps),
-                "on": _loop(chosen, cache_dir, steps),
+                name: _loop(variant.with_overrides({"model": model}), cache_dir, steps)
+                for name, variant in variants.items()
             }
-            off, on = seconds_per_step(loops, steps).values()
-            print(f"{model:10}{1000 * off:10.1f}{1000 * on:10.1f}{on / off - 1:8.1%}", flush=True)
+            off, default, profile = seconds_per_step(loops, steps).values()
+            print(
+                f"{model:10}{1000 * off:10.1f}{1000 * default:11.1f}{default / off - 1:8.1%}"
+                f"{1000 * profile:12.1f}{profile / off - 1:8.1%}",
+                flush=True,
+            )
 
 
 def _loop(config, cache_dir: Path, steps: int) -> tuple:
