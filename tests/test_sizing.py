@@ -125,7 +125,8 @@ def test_step_loop_gives_a_new_trainer_and_the_runs_first_batches(cache):
     config = small_config(model="crnn")
     trainer, loader = step_loop(config, cache, 3)
     settings = TrainSettings.from_config(config)
-    run = batches(SegmentDataset(cache, "train", 10240, settings.seed, 2 * settings.steps), settings, 0)
+    dataset = SegmentDataset(cache, "train", 10240, settings.seed, 2 * settings.steps, settings.augment.mix)
+    run = batches(dataset, settings, 0)
     assert (trainer.settings.model, trainer.settings.steps) == ("crnn", 3)
     assert trainer.model.state_dict().keys() == build_model("crnn", settings.sizes).state_dict().keys()
     assert [batch["audio"].shape for batch in loader] == [torch.Size([2, 10240])] * 3
