@@ -8,6 +8,7 @@ from pathlib import Path
 
 from amt.config import load_config
 from amt.config.reader import threshold
+from amt.core.disk import disk_full, is_disk_full
 from amt.core.errors import AmtError
 from amt.core.log import configure
 from amt.profiles import load_profile, set_options
@@ -151,14 +152,14 @@ def transcribe(args: argparse.Namespace) -> int:
     from amt.transcription.transcriber import Transcriber, read_thresholds, transcribe_files, with_flags
 
     check_out_dir(args.out)
-    plan = plan_outputs(args.audio, args.out, args.existing)
+    render, why_not = (None, "") if args.no_wav else resynthesiser()
+    if why_not:
+        log.warning("writing no .resynth.wav files: %s", why_not)
+    plan = plan_outputs(args.audio, args.out, args.existing, with_wav=render is not None)
     where = placement(args.device, "auto", device_key="--device")
     transcriber = Transcriber.load(args.model, where)
     base = transcriber.thresholds if args.thresholds is None else read_thresholds(args.thresholds)
     transcriber.thresholds = with_flags(base, args.onset_threshold, args.frame_threshold)
-    render, why_not = (None, "") if args.no_wav else resynthesiser()
-    if why_not:
-        log.warning("writing no .resynth.wav files: %s", why_not)
     skipped = len(args.audio) - len(plan)
     if skipped:
         log.info("skipping %d inputs whose outputs exist (--skip-existing)", skipped)
@@ -227,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except AmtError as error:
         log.error("%s", error)
+        return 1
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        log.error("%s", disk_full(error.filename or Path.cwd()))
         return 1
 
 

@@ -17,6 +17,7 @@ from amt.config.evaluate import EvaluateConfig
 from amt.core import atomic, tracking
 from amt.core.constants import CACHE_DIR, EVAL_DIR, METRICS_DIR, MODEL_FILE
 from amt.core.device import placement
+from amt.core.errors import AmtError
 from amt.core.notes import notes_to_midi, write_midi
 from amt.core.stage import run_stage
 from amt.inference.decoding import Thresholds
@@ -45,6 +46,11 @@ def main(config: Config) -> None:
     settings = config.evaluate
     where = placement(config.train.device, config.train.precision)
     loaded = load_model_file(MODEL_FILE, where.device, expected_model=config.model)
+    if not (loaded.run_id and tracking.run_exists(loaded.run_id)):
+        raise AmtError(
+            f"{MODEL_FILE}: its MLflow run {loaded.run_id} is not in {tracking.tracking_uri(config.tracking)} "
+            "(was the store deleted or tracking.uri changed since training?); train again: dvc repro -f train"
+        )
     with where.autocast():
         thresholds = choose_thresholds(loaded.model, settings, where.device)
         means, table, pieces = evaluate_split(
@@ -64,4 +70,4 @@ def main(config: Config) -> None:
 
 
 if __name__ == "__main__":
-    run_stage("evaluate", main)
+    run_stage("evaluate", main, tracked=True)

@@ -31,4 +31,4 @@ def main(config: Config) -> None:
 
 
 if __name__ == "__main__":
-    run_stage("references", main)
+    run_stage("references", main, tracked=True)

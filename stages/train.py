@@ -32,4 +32,4 @@ def main(config: Config) -> None:
 
 
 if __name__ == "__main__":
-    run_stage("train", main)
+    run_stage("train", main, tracked=True)

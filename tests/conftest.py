@@ -114,3 +114,27 @@ def as_unprivileged(function, *args) -> str:
     message = receiver.recv()
     process.join()
     return message
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A factory of folders on a tmpfs of the given size in bytes (a full disk made real);
+    the test is skipped where this process may not mount one."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def make(size: int, name: str = "disk") -> Path:
+        where = tmp_path / name
+        where.mkdir()
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        mounted.append(where)
+        return where
+
+    yield make
+    for where in mounted:
+        subprocess.run(["umount", str(where)], check=True)

@@ -149,3 +149,14 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_a_full_disk_is_one_line_naming_the_piece_and_leaves_no_manifest(raw_layout, tmp_path, small_disk):
+    cache = build_cache(raw_layout, tmp_path / "cache", workers=1).parent
+    room = sum(path.stat().st_size for path in cache.rglob("*.npz"))
+    disk = small_disk(room // 2)
+    (disk / "manifest.json").write_text("{}")  # an earlier cache's index
+    with pytest.raises(AmtError, match=r"\.npz: no space left on the device \(\d+ MiB free there\)"):
+        build_cache(raw_layout, disk, workers=1)
+    assert not (disk / "manifest.json").exists()
+    assert not [path for path in disk.rglob("*") if ".tmp-" in path.name]

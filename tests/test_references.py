@@ -22,6 +22,7 @@ from amt.data.cache import build_cache
 from amt.labelled.pairs import open_set
 from amt.labelled.scoring import score_pair
 from amt.references.estimate import reference_estimator
+from amt.references import systems
 from amt.references.systems import Reference, reference
 from amt.report.build import build_report
 from amt.sources.synth.performance import Performance
@@ -108,10 +109,26 @@ def test_bad_references_are_one_line(tmp_path, capsys):
         AmtError, match="reference ghost: amt.references.ghost is not installed; bash scripts/setup"
     ):
         Reference("ghost", "ghost", "amt.references.ghost:load").load()
+    with pytest.raises(AmtError, match="reference ghost: ghost-package is not installed; bash scripts/setup"):
+        Reference("ghost", "ghost-package", "amt.references.ghost:load").installed()
     with pytest.raises(AmtError, match="params.yaml: references: unknown reference system 'nope'"):
         config_of(load_params() | {"references": ["nope"]})
     with pytest.raises(AmtError, match="references must be a list of different reference systems"):
         config_of(load_params() | {"references": ["transkun", "transkun"]})
+
+
+def test_a_reference_whose_extra_is_missing_is_one_line_before_any_work(tmp_path, capsys, monkeypatch):
+    def not_found(package):
+        raise importlib.metadata.PackageNotFoundError(package)
+
+    monkeypatch.setattr(systems.importlib.metadata, "version", not_found)
+    monkeypatch.chdir(tmp_path)
+    assert main(["evaluate", "--reference", "basic-pitch", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "amt evaluate: error: reference basic-pitch: basic-pitch is not installed; "
+        "bash scripts/setup.sh --references installs them"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 @needs_basic_pitch

@@ -1,7 +1,10 @@
+import errno
 import json
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pretty_midi
@@ -302,3 +305,71 @@ def test_transcribing_block_by_block_equals_transcribing_the_whole_recording(
         np.testing.assert_array_equal(data["notes"], notes)
     assert len(notes) > 5
     np.testing.assert_array_equal(notes, notes_from(whole, band_power(audio), transcriber.thresholds))
+
+
+def test_a_disk_that_fills_during_the_wav_keeps_no_wav_and_skip_existing_makes_it(
+    model_file, tmp_path, capsys, small_disk
+):
+    take = tmp_path / "take.wav"
+    sf.write(str(take), tone_audio(make_notes(scale_notes(40, 36)), 10.0), 16000)
+    room = tmp_path / "room"
+    assert transcribe(model_file, take, "--out", room, "--onset-threshold", "0.01") == 0
+    pages = {path.name: -(-path.stat().st_size // 4096) * 4096 for path in room.iterdir()}
+    assert sf.info(str(room / "take.wav.resynth.wav")).duration > 8
+    kept = pages["take.wav.mid"] + pages["take.wav.npz"]
+    out = small_disk(max(kept + pages["take.wav.resynth.wav"] // 2, 3 * pages["take.wav.npz"]))
+    capsys.readouterr()
+
+    assert transcribe(model_file, take, "--out", out, "--onset-threshold", "0.01") == 1
+    err = capsys.readouterr().err
+    assert f"{out / 'take.wav.resynth.wav'}: no space left on the device" in err and "wrote" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["take.wav.mid", "take.wav.npz"]
+
+    subprocess.run(["mount", "-o", "remount,size=4m", str(out)], check=True)
+    midi = (out / "take.wav.mid").read_bytes()
+    assert transcribe(model_file, take, "--out", out, "--skip-existing") == 0
+    err = capsys.readouterr().err
+    assert "take.wav.resynth.wav missing (an interrupted run?); making it from take.wav.mid" in err
+    assert (out / "take.wav.mid").read_bytes() == midi
+    assert sf.info(str(out / "take.wav.resynth.wav")).duration == sf.info(str(room / "take.wav.resynth.wav")).duration
+
+
+def test_skip_existing_transcribes_again_an_input_whose_npz_is_missing(model_file, tmp_path, capsys):
+    take, done = recording(tmp_path, "take.wav"), recording(tmp_path, "done.wav")
+    out = tmp_path / "out"
+    assert transcribe(model_file, take, done, "--out", out, "--no-wav") == 0
+    (out / "take.wav.npz").unlink()
+    capsys.readouterr()
+    assert transcribe(model_file, take, done, "--out", out, "--no-wav", "--skip-existing") == 0
+    err = capsys.readouterr().err
+    assert "take.wav.npz missing (an interrupted run?); transcribing it again" in err
+    assert "skipping 1 inputs" in err and "done.wav: wrote" not in err
+    assert (out / "take.wav.npz").exists()
+
+
+def test_a_disk_full_while_streaming_the_npz_is_one_line_and_the_batch_goes_on(
+    model_file, tmp_path, capsys, monkeypatch
+):
+    from amt.transcription import npz_stream
+
+    class FullDisk:
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            pass
+
+    real, calls = npz_stream.tempfile.TemporaryFile, []
+
+    def temporary_file(dir):  # the first input's two streamed rolls meet a full disk
+        calls.append(dir)
+        return FullDisk() if len(calls) <= 2 else real(dir=dir)
+
+    monkeypatch.setattr(npz_stream, "tempfile", SimpleNamespace(TemporaryFile=temporary_file))
+    full, fine = recording(tmp_path, "full.wav"), recording(tmp_path, "fine.wav")
+    out = tmp_path / "out"
+    assert transcribe(model_file, full, fine, "--out", out, "--no-wav") == 1
+    err = capsys.readouterr().err
+    assert f"{out / 'full.wav.npz'}: no space left on the device" in err
+    assert "1 of 2 files failed" in err
+    assert sorted(p.name for p in out.iterdir()) == ["fine.wav.mid", "fine.wav.npz"]

@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from amt.core.disk import writing
+
 TMP_MARKER = ".tmp-"
 
 
@@ -28,7 +30,8 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success rename it onto ``path``.
 
     ``suffix`` keeps the extension on the temp name for writers that infer the format
-    from it (soundfile, numpy's ``savez``).
+    from it (soundfile, numpy's ``savez``). A full disk is an AmtError naming ``path``,
+    and the temp file is gone.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +42,9 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     tmp = Path(tmp_name)
     os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; final files get the usual mode
     try:
-        yield tmp
-        os.replace(tmp, target)
+        with writing(target):
+            yield tmp
+            os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

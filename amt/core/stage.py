@@ -1,10 +1,13 @@
-"""What every stage entry point shares: load and validate params.yaml, run, turn AmtError into one line."""
+"""What every stage entry point shares: load and validate params.yaml, check the tracking
+store when the stage uses it, run, turn AmtError (and a full disk) into one line."""
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 
 from amt.config import Config, load_config
+from amt.core.disk import disk_full, is_disk_full
 from amt.core.errors import AmtError
 from amt.core.log import configure
 
@@ -13,13 +16,24 @@ log = logging.getLogger(__name__)
 INTERRUPTED_EXIT = 130
 
 
-def run_stage(name: str, main: Callable[[Config], None]) -> None:
-    """Call ``main(config)``; report user errors and Ctrl-C as one line and exit non-zero."""
+def run_stage(name: str, main: Callable[[Config], None], tracked: bool = False) -> None:
+    """Call ``main(config)`` (``tracked``: once the MLflow store is known to be usable);
+    report user errors and Ctrl-C as one line and exit non-zero."""
     configure(name)
     try:
-        main(load_config())
+        config = load_config()
+        if tracked:
+            from amt.core.store import check_store  # MLflow loads in seconds: only stages that use it
+
+            check_store(config.tracking)
+        main(config)
     except AmtError as error:
         log.error("%s", error)
+        sys.exit(1)
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        log.error("%s", disk_full(error.filename or os.getcwd()))
         sys.exit(1)
     except KeyboardInterrupt:
         log.warning("interrupted; completed files are kept, re-run to finish")

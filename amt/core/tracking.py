@@ -108,7 +108,8 @@ def run_tags(model: str, data_fingerprint: str) -> dict[str, str]:
     }
 
 
-def _run_exists(run_id: str) -> bool:
+def run_exists(run_id: str) -> bool:
+    """Whether the store MLflow points at holds run ``run_id``."""
     try:
         mlflow.get_run(run_id)
     except MlflowException:
@@ -133,7 +134,7 @@ def open_run(
     run. The run ends FINISHED, KILLED on Ctrl-C / SIGTERM, FAILED on an error.
     """
     experiment_id = use_store(config.tracking)
-    if run_id is not None and _run_exists(run_id):
+    if run_id is not None and run_exists(run_id):
         run = mlflow.start_run(run_id=run_id)
     else:
         run = _new_run(experiment_id, config, tags or {})

@@ -63,11 +63,13 @@ def build_cache(raw_dir: str | Path, cache_dir: str | Path, workers: int = 2) ->
     """Cache every piece of the raw layout in ``raw_dir``; return the manifest path."""
     raw_dir, cache_dir = Path(raw_dir), Path(cache_dir)
     table = read_metadata(raw_dir)
+    (cache_dir / MANIFEST_FILE).unlink(missing_ok=True)  # an unfinished rebuild leaves no index to trust
     jobs = [(raw_dir, row, cache_dir) for row in table.to_dict("records")]
-    with ProcessPoolExecutor(
-        max_workers=max(1, workers), initializer=die_with, initargs=(os.getpid(),)
-    ) as pool:
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=die_with, initargs=(os.getpid(),))
+    try:
         entries = list(tqdm(pool.map(_cache_row, jobs), total=len(jobs), desc="cache", unit="piece"))
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error, the pieces not started are not made
     manifest = {"sample_rate": SAMPLE_RATE, "hop_length": HOP_LENGTH, "pieces": entries}
     path = cache_dir / MANIFEST_FILE
     atomic.write_text(path, json.dumps(manifest, indent=1))

@@ -36,7 +36,19 @@ class Reference:
 
     @property
     def version(self) -> str:
-        return importlib.metadata.version(self.package)
+        """The installed package's version; an AmtError when the extra is not installed."""
+        try:
+            return importlib.metadata.version(self.package)
+        except importlib.metadata.PackageNotFoundError:
+            raise self.not_installed(self.package) from None
+
+    def not_installed(self, missing: str) -> AmtError:
+        return AmtError(f"reference {self.name}: {missing} is not installed; {INSTALL}")
+
+    def installed(self) -> "Reference":
+        """This system, once its package is known to be installed (else an AmtError)."""
+        self.version  # noqa: B018 - the lookup is the check
+        return self
 
     def load(self) -> System:
         """The system with its pretrained weights; an AmtError when the extra is not installed."""
@@ -45,10 +57,10 @@ class Reference:
             make: Callable[[], System] = getattr(importlib.import_module(module), function)
             return make()
         except ImportError as error:
-            missing = error.name or str(error)
-            raise AmtError(f"reference {self.name}: {missing} is not installed; {INSTALL}") from None
+            raise self.not_installed(error.name or str(error)) from None
 
 
 def reference(name: str, key: str) -> Reference:
-    """The reference system called ``name`` (``key``: where the name came from)."""
-    return Reference(checked_reference(name, key), *REFERENCE_SYSTEMS[name])
+    """The reference system called ``name`` (``key``: where the name came from), its package
+    installed: checked before any work."""
+    return Reference(checked_reference(name, key), *REFERENCE_SYSTEMS[name]).installed()

@@ -17,6 +17,7 @@ from types import TracebackType
 import numpy as np
 
 from amt.core.atomic import atomic_path
+from amt.core.disk import writing
 
 COPY_BYTES = 1 << 22
 
@@ -37,7 +38,8 @@ class StreamedNpz:
         for name, block in blocks.items():
             if block.ndim != 2 or block.shape[1] != self.columns:
                 raise ValueError(f"{name}: expected [rows, {self.columns}] blocks, got {block.shape}")
-            self.files[name].write(np.ascontiguousarray(block, self.dtype).tobytes())
+            with writing(self.path):
+                self.files[name].write(np.ascontiguousarray(block, self.dtype).tobytes())
             self.rows[name] += len(block)
 
     def write(self, **whole: np.ndarray) -> None:

@@ -12,7 +12,7 @@ choice; the wav is ``amt.transcription.resynth``'s.
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from tqdm import tqdm
 
 from amt.config.evaluate import EvaluateConfig
 from amt.config.reader import threshold
-from amt.core.atomic import atomic_path
 from amt.core.audio import audio_blocks, audio_seconds
 from amt.core.constants import HEADS, N_KEYS, SAMPLE_RATE, frame_to_time, n_frames
 from amt.core.device import Placement
@@ -33,6 +32,7 @@ from amt.inference.decoding import NoteDecoder, Thresholds, frames_to_notes
 from amt.inference.velocity import OnsetStrengths, band_power, velocities_from_strengths
 from amt.models.checkpoint import load_model_file
 from amt.transcription.npz_stream import StreamedNpz
+from amt.transcription.outputs import Outputs
 
 log = logging.getLogger(__name__)
 
@@ -129,24 +129,25 @@ def read_thresholds(path: Path) -> Thresholds:
 def transcribe_file(
     transcriber: Transcriber,
     path: Path,
-    outputs: Sequence[Path],
+    outputs: Outputs,
     render: Callable[[Path, Path], None] | None,
 ) -> list[Path]:
     """Write the MIDI, the probabilities and (with ``render``) the re-synthesised wav of one
-    recording to ``outputs``; return the files written."""
-    midi, rolls, wav = outputs
-    notes = transcriber.transcribe(path, rolls)
-    write_midi(midi, notes_to_midi(notes))
+    recording to ``outputs`` (only the wav when ``outputs.wav_only``); return the files written."""
+    written = []
+    if not outputs.wav_only:
+        notes = transcriber.transcribe(path, outputs.rolls)
+        write_midi(outputs.midi, notes_to_midi(notes))
+        written = [outputs.midi, outputs.rolls]
     if render is None:
-        return [midi, rolls]
-    with atomic_path(wav, suffix=".wav") as tmp:
-        render(midi, tmp)
-    return [midi, rolls, wav]
+        return written
+    render(outputs.midi, outputs.wav)
+    return [*written, outputs.wav]
 
 
 def transcribe_files(
     transcriber: Transcriber,
-    plan: Mapping[Path, Sequence[Path]],
+    plan: Mapping[Path, Outputs],
     render: Callable[[Path, Path], None] | None,
 ) -> int:
     """Transcribe every planned file, reporting each success or one-line failure; return the failures."""
