@@ -195,3 +195,25 @@ def test_a_model_whose_store_is_not_here_makes_no_store(tmp_path, monkeypatch):
     assert not (tmp_path / "elsewhere").exists() and not list(tmp_path.glob("mlflow.db"))
     summary = json.loads((out / "takes" / f"onf-{'0' * 8}" / "scores.json").read_text())
     assert summary["thresholds"]["from"] == "model file"
+
+
+@pytest.mark.parametrize("inside", ["results", "."])
+def test_an_out_inside_the_input_folder_is_refused_before_any_work(tmp_path, capsys, inside):
+    folder = labelled_folder(tmp_path / "takes")
+    before = sorted(folder.rglob("*"))
+    out = folder / inside
+    assert main(["evaluate", str(model_file(tmp_path)), str(folder), "--out", str(out), "--no-log"]) == 1
+    assert f"--out {out} is inside the PATH {folder}: the next run would read" in capsys.readouterr().err
+    assert sorted(folder.rglob("*")) == before
+
+
+def test_a_store_holding_garbage_is_one_line_naming_it(tmp_path, capsys):
+    database = tmp_path / "mlflow.db"
+    database.write_bytes(b"garbage" * 100)
+    path = model_file(tmp_path, "0" * 32, {"uri": f"sqlite:///{database}", "experiment": "amt"})
+    folder = labelled_folder(tmp_path / "takes")
+    assert main(["evaluate", str(path), str(folder), "--out", str(tmp_path / "results")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"amt evaluate: error: tracking.uri sqlite:///{database}: {database} is not an SQLite database; "
+        f"move it away or point the URI elsewhere (the store {path}'s params name)"
+    )

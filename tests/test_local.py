@@ -227,3 +227,13 @@ def test_missing_or_unset_path_and_no_pairs(tmp_path):
     with pytest.raises(AmtError, match="fake.zip: cannot read the zip archive"):
         local.build(params(tmp_path / "fake.zip"), tmp_path / "raw")
     assert no_audio_written(tmp_path / "raw")
+
+
+def test_zip_members_that_point_outside_are_skipped_with_a_line(tmp_path, caplog):
+    files = pairs(3) | {"../evil.wav": audio_bytes("wav"), "/abs/evil.mid": midi_bytes()}
+    archive = zip_files(tmp_path / "mine.zip", files)
+    rows = local.build(params(archive), tmp_path / "raw")
+    assert sorted(row["id"] for row in rows) == ["p0", "p1", "p2"]
+    assert f"{archive}: skipping '../evil.wav', which points outside it" in caplog.text
+    assert f"{archive}: skipping '/abs/evil.mid', which points outside it" in caplog.text
+    assert not (tmp_path / "evil.wav").exists()

@@ -2,6 +2,7 @@ import socket
 import threading
 import time
 
+import mlflow
 import pytest
 
 from amt.config import TrackingConfig
@@ -24,9 +25,10 @@ def refused(uri: str) -> str:
     return str(error.value)
 
 
-def test_a_usable_sqlite_store_is_made_and_its_uri_returned(tmp_path):
+def test_a_usable_sqlite_store_is_made_with_its_experiment(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    assert check_store(TrackingConfig(uri, "amt-test")) == uri
+    experiment = check_store(TrackingConfig(uri, "amt-test"))
+    assert mlflow.get_tracking_uri() == uri and mlflow.get_experiment(experiment).name == "amt-test"
     assert (tmp_path / "mlflow.db").read_bytes().startswith(store.SQLITE_HEADER)
 
 

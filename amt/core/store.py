@@ -26,7 +26,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def check_store(config: TrackingConfig) -> str:
-    """The store's URI once it is known to be usable, its experiment made; else an AmtError."""
+    """Point MLflow at the store once it is known to be usable; return the experiment's id
+    (made when new). An AmtError naming the URI when the store is not usable."""
     uri = tracking.tracking_uri(config)
     name = f"{tracking.URI_VARIABLE}={uri}" if os.environ.get(tracking.URI_VARIABLE) else f"tracking.uri {uri}"
     scheme = urlparse(uri).scheme
@@ -35,13 +36,12 @@ def check_store(config: TrackingConfig) -> str:
     elif scheme in ("http", "https"):
         _wait_for_server(uri, name)
     try:
-        tracking.use_store(config)
+        return tracking.use_store(config)
     except Exception as error:  # noqa: BLE001 - MLflow's, sqlalchemy's: whatever a broken store raises
         raise AmtError(
             f"{name}: MLflow cannot use this store ({_first_line(error)}); "
             "use sqlite:///PATH/mlflow.db or an http(s):// MLflow server"
         ) from None
-    return uri
 
 
 def _first_line(error: BaseException) -> str:

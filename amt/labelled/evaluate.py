@@ -6,6 +6,7 @@ Never tuned on the set being scored.
 """
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +120,13 @@ def checked_dirs(root: Path, sets: list[LabelledSet], scorer: Scorer, overwrite:
     dirs = [root / labelled.name / scorer.label for labelled in sets]
     if len(set(dirs)) < len(dirs):
         raise AmtError("two PATHs share a name and would write one result folder; rename one")
+    for labelled in sets:
+        folder = Path(os.path.realpath(labelled.store.where))
+        if folder.is_dir() and Path(os.path.realpath(root)).is_relative_to(folder):
+            raise AmtError(
+                f"--out {root} is inside the PATH {labelled.store.where}: the next run would read its "
+                "MIDI as references; choose an --out outside it"
+            )
     for out_dir in dirs:
         check_result_dir(out_dir, overwrite)
     return dirs

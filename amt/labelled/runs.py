@@ -14,6 +14,7 @@ from amt.config import TrackingConfig
 from amt.config.reader import Reader
 from amt.core import tracking
 from amt.core.errors import AmtError
+from amt.core.store import check_store
 from amt.inference.decoding import Thresholds
 from amt.models.checkpoint import ModelFile
 
@@ -41,14 +42,19 @@ def model_run(loaded: ModelFile) -> ModelRun | None:
     if not loaded.run_id:
         return None
     try:
-        uri = tracking.tracking_uri(TrackingConfig.read(Reader(loaded.params, str(loaded.path))))
+        config = TrackingConfig.read(Reader(loaded.params, str(loaded.path)))
     except AmtError as error:
         log.info("%s: no usable tracking settings (%s); nothing is logged", loaded.path, error)
         return None
+    uri = tracking.tracking_uri(config)
     database = Path(uri.removeprefix(tracking.SQLITE_PREFIX))
     if uri.startswith(tracking.SQLITE_PREFIX) and not database.is_file():
         log.info("%s: its MLflow store %s is not here; nothing is logged", loaded.path, database)
         return None
+    try:
+        check_store(config)
+    except AmtError as error:
+        raise AmtError(f"{error} (the store {loaded.path}'s params name)") from None
     client = MlflowClient(tracking_uri=uri)
     try:
         return ModelRun(client, client.get_run(loaded.run_id))

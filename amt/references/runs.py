@@ -10,7 +10,7 @@ from mlflow import MlflowClient
 
 from amt.config import TrackingConfig, load_config
 from amt.config.reader import PARAMS_FILE
-from amt.core import tracking
+from amt.core.store import check_store
 from amt.core.constants import CACHE_DIR
 from amt.data.cache import MANIFEST_FILE, fingerprint
 from amt.labelled.runs import ModelRun
@@ -23,7 +23,7 @@ NO_DATA = "none"  # the data tag of a reference scored on labelled sets only
 
 def reference_run(config: TrackingConfig, reference: Reference, data_fingerprint: str | None) -> ModelRun:
     """The run of ``reference`` at its installed version on this data, made when there is none."""
-    experiment = tracking.use_store(config)
+    experiment = check_store(config)
     client = MlflowClient()
     tags = {
         "reference": reference.name,

@@ -63,12 +63,16 @@ def assign_splits(ids: list[str], validation_share: float, test_share: float, se
 
 
 def _visible(store: Store) -> list[str]:
-    """File names without hidden files and macOS resource forks."""
-    return [
-        name
-        for name in store.names()
-        if not any(part.startswith((".", "__MACOSX")) for part in name.split("/"))
-    ]
+    """File names without hidden files and macOS resource forks; a name that points outside
+    the store (``../x``, ``/x``: a zip-slip member) is left out with a line."""
+    names = []
+    for name in store.names():
+        path = PurePosixPath(name)
+        if ".." in path.parts or path.is_absolute():
+            log.warning("%s: skipping %r, which points outside it", store.where, name)
+        elif not any(part.startswith((".", "__MACOSX")) for part in path.parts):
+            names.append(name)
+    return names
 
 
 def find_pieces(store: Store) -> pd.DataFrame:
