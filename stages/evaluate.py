@@ -47,9 +47,10 @@ def main(config: Config) -> None:
     where = placement(config.train.device, config.train.precision)
     loaded = load_model_file(MODEL_FILE, where.device, expected_model=config.model)
     if not (loaded.run_id and tracking.run_exists(loaded.run_id)):
+        uri = tracking.tracking_uri(config.tracking)
         raise AmtError(
-            f"{MODEL_FILE}: its MLflow run {loaded.run_id} is not in {tracking.tracking_uri(config.tracking)} "
-            "(was the store deleted or tracking.uri changed since training?); train again: dvc repro -f train"
+            f"{MODEL_FILE}: its MLflow run {loaded.run_id} is not in {uri} (was the store deleted "
+            "or tracking.uri changed since training?); train again: dvc repro -f train"
         )
     with where.autocast():
         thresholds = choose_thresholds(loaded.model, settings, where.device)

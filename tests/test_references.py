@@ -21,8 +21,8 @@ from amt.core.notes import make_notes, notes_to_midi, write_midi
 from amt.data.cache import build_cache
 from amt.labelled.pairs import open_set
 from amt.labelled.scoring import score_pair
-from amt.references.estimate import reference_estimator
 from amt.references import systems
+from amt.references.estimate import reference_estimator
 from amt.references.systems import Reference, reference
 from amt.report.build import build_report
 from amt.sources.synth.performance import Performance

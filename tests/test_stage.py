@@ -10,8 +10,8 @@ import time
 import mlflow
 import pytest
 
-from amt.config.params import load_params
 from amt.config import TrackingConfig
+from amt.config.params import load_params
 from amt.core import tracking
 from amt.models import build_model
 from amt.models.checkpoint import save_checkpoint

@@ -35,7 +35,8 @@ def test_a_usable_sqlite_store_is_made_with_its_experiment(tmp_path):
 def test_a_missing_folder_is_named_and_not_made(tmp_path):
     uri = f"sqlite:///{tmp_path / 'nowhere' / 'mlflow.db'}"
     assert refused(uri) == (
-        f"tracking.uri {uri}: the folder {tmp_path / 'nowhere'} does not exist; create it or point the URI elsewhere"
+        f"tracking.uri {uri}: the folder {tmp_path / 'nowhere'} does not exist; "
+        "create it or point the URI elsewhere"
     )
     assert not (tmp_path / "nowhere").exists()
 
@@ -48,7 +49,9 @@ def test_a_folder_that_takes_no_files_is_named(tmp_path):
 def test_a_database_holding_garbage_is_named_and_kept(tmp_path):
     database = tmp_path / "mlflow.db"
     database.write_bytes(b"not a database at all" * 50)
-    assert refused(f"sqlite:///{database}").endswith(f"{database} is not an SQLite database; move it away or point the URI elsewhere")
+    assert refused(f"sqlite:///{database}").endswith(
+        f"{database} is not an SQLite database; move it away or point the URI elsewhere"
+    )
     assert database.read_bytes().startswith(b"not a database")
 
 
@@ -56,7 +59,10 @@ def test_a_database_holding_garbage_is_named_and_kept(tmp_path):
 def test_uris_mlflow_cannot_use_are_one_line_saying_what_can(uri):
     message = refused(uri)
     assert message.startswith(f"tracking.uri {uri}: MLflow cannot use this store (")
-    assert message.endswith("use sqlite:///PATH/mlflow.db or an http(s):// MLflow server") and "\n" not in message
+    assert (
+        message.endswith("use sqlite:///PATH/mlflow.db or an http(s):// MLflow server")
+        and "\n" not in message
+    )
 
 
 def test_the_environment_variable_is_named_when_it_chose_the_store(monkeypatch):

@@ -331,7 +331,10 @@ def test_a_disk_that_fills_during_the_wav_keeps_no_wav_and_skip_existing_makes_i
     err = capsys.readouterr().err
     assert "take.wav.resynth.wav missing (an interrupted run?); making it from take.wav.mid" in err
     assert (out / "take.wav.mid").read_bytes() == midi
-    assert sf.info(str(out / "take.wav.resynth.wav")).duration == sf.info(str(room / "take.wav.resynth.wav")).duration
+    assert (
+        sf.info(str(out / "take.wav.resynth.wav")).duration
+        == sf.info(str(room / "take.wav.resynth.wav")).duration
+    )
 
 
 def test_skip_existing_transcribes_again_an_input_whose_npz_is_missing(model_file, tmp_path, capsys):

@@ -29,7 +29,9 @@ def check_store(config: TrackingConfig) -> str:
     """Point MLflow at the store once it is known to be usable; return the experiment's id
     (made when new). An AmtError naming the URI when the store is not usable."""
     uri = tracking.tracking_uri(config)
-    name = f"{tracking.URI_VARIABLE}={uri}" if os.environ.get(tracking.URI_VARIABLE) else f"tracking.uri {uri}"
+    name = (
+        f"{tracking.URI_VARIABLE}={uri}" if os.environ.get(tracking.URI_VARIABLE) else f"tracking.uri {uri}"
+    )
     scheme = urlparse(uri).scheme
     if uri.startswith(tracking.SQLITE_PREFIX):
         _check_database(Path(uri.removeprefix(tracking.SQLITE_PREFIX)), name)
@@ -67,7 +69,9 @@ def _check_database(database: Path, name: str) -> None:
     except OSError as error:
         raise AmtError(f"{name}: cannot open {database} for writing ({error.strerror})") from None
     if header and header != SQLITE_HEADER:
-        raise AmtError(f"{name}: {database} is not an SQLite database; move it away or point the URI elsewhere")
+        raise AmtError(
+            f"{name}: {database} is not an SQLite database; move it away or point the URI elsewhere"
+        )
 
 
 def _wait_for_server(uri: str, name: str) -> None:
@@ -89,6 +93,8 @@ def _wait_for_server(uri: str, name: str) -> None:
                 "start it (mlflow server ...) or point the URI elsewhere"
             )
         if not said:
-            log.warning("waiting up to %.0f s for the MLflow server at %s (%s)", SERVER_WAIT_SECONDS, uri, reason)
+            log.warning(
+                "waiting up to %.0f s for the MLflow server at %s (%s)", SERVER_WAIT_SECONDS, uri, reason
+            )
             said = True
         time.sleep(1.0)

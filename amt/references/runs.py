@@ -10,8 +10,8 @@ from mlflow import MlflowClient
 
 from amt.config import TrackingConfig, load_config
 from amt.config.reader import PARAMS_FILE
-from amt.core.store import check_store
 from amt.core.constants import CACHE_DIR
+from amt.core.store import check_store
 from amt.data.cache import MANIFEST_FILE, fingerprint
 from amt.labelled.runs import ModelRun
 from amt.references.systems import Reference

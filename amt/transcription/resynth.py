@@ -62,4 +62,6 @@ def check_complete(midi: Path, rendered_to: Path, wav: Path) -> None:
     needed = int(wanted * RESYNTH_RATE * RESYNTH_CHANNELS * 2)
     if free_mib(wav) * 2**20 < needed:
         raise disk_full(wav, needed)
-    raise AmtError(f"{wav}: FluidSynth wrote {rendered:.1f} s of the {wanted:.1f} s of {midi}; nothing was kept")
+    raise AmtError(
+        f"{wav}: FluidSynth wrote {rendered:.1f} s of the {wanted:.1f} s of {midi}; nothing was kept"
+    )
