@@ -1,4 +1,5 @@
 import os
+import signal
 
 import pytest
 import torch
@@ -17,6 +18,8 @@ def fail_in_rank_1(group: parallel.Group, how: str) -> None:
     if group.rank == 1:
         if how == "exit":
             os._exit(3)
+        if how == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
         raise ValueError("rank 1 failed")
     dist.barrier()
 
@@ -39,7 +42,8 @@ def test_processes_agree_on_mean_losses_and_on_a_stop_any_of_them_received():
     ("how", "error", "message"),
     [
         ("raise", ValueError, "rank 1 failed"),
-        ("exit", RuntimeError, r"training process 1 died \(exit code 3\)"),
+        ("exit", parallel.Died, r"^training process 1 of 2 died \(exit code 3\)$"),
+        ("kill", parallel.Died, r"^training process 1 of 2 died \(killed by SIGKILL\)$"),
     ],
 )
 def test_a_failing_process_fails_the_launch(how, error, message):

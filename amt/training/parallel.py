@@ -17,14 +17,21 @@ What torch's launcher does not do, and this module adds:
 - processes that die with their launcher: killed outright (kill -9), it runs no clean-up, and
   its processes would train on alone (the kernel's parent-death signal ends them);
 - errors that come back as the exceptions they were (one line for a user's mistake), not
-  as the launcher's report of failed processes.
+  as the launcher's report of failed processes; a process that dies (kill -9, out of
+  memory) as ``Died``, naming it, and the group's loss of it, in the others, as ``Died`` too;
+- a quick exit after a stop: torch's launched process waits for its launcher to read its
+  result, which a launcher shutting down on a signal never does (30 s, then SIGKILL), so a
+  process that stopped leaves at once; the launcher reads its checkpoint instead.
 """
 
 import contextlib
+import gc
 import logging
 import os
 import pickle
 import signal
+import sys
+import threading
 import time
 import traceback
 import uuid
@@ -38,6 +45,7 @@ import torch.distributed as dist
 from torch.distributed.elastic.multiprocessing import SignalException
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 from torch.distributed.launcher.api import LaunchConfig, elastic_launch
+from tqdm import tqdm
 
 from amt.core.log import configure, inherit
 from amt.core.processes import die_with
@@ -46,8 +54,16 @@ STOP_SIGNALS = ("SIGINT", "SIGTERM")
 PLACE = ("RANK", "WORLD_SIZE", "LOCAL_RANK")  # set by torchrun and by elastic_launch
 
 
+STOPPED_EXIT = 130  # a launched process that stopped on the launcher's signal
+QUIET_LOGGERS = ("torch.distributed.elastic", "torch.multiprocessing.spawn")  # their notes are ours to say
+
+
 class Stopped(KeyboardInterrupt):
     """SIGINT or SIGTERM reached the launcher; its processes stopped (the message: the signal)."""
+
+
+class Died(Exception):
+    """A training process died, or the group lost one; the message says which, in words."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +133,22 @@ def joined(device: str) -> Iterator[Group]:
     dist.init_process_group("nccl" if device == "cuda" else "gloo")
     try:
         yield Group(rank, size, device)
+    except RuntimeError as error:
+        if not _lost_peer(error):
+            raise
+        for sig in (signal.SIGINT, signal.SIGTERM):  # the launcher's stop would cut short the line
+            signal.signal(sig, signal.SIG_IGN)
+        reason = str(error).split("] ")[-1].split(". ")[0]
+        raise Died(
+            f"training process {rank} of {size} lost the others ({reason}): one of them died"
+        ) from None
     finally:
         dist.destroy_process_group()
+
+
+def _lost_peer(error: RuntimeError) -> bool:
+    """Whether ``error`` is a collective's failure to reach another process of the group."""
+    return isinstance(error, dist.DistError) or any(name in str(error) for name in ("gloo", "NCCL"))
 
 
 def launch(size: int, device: str, target: Callable[..., Any], *args: Any) -> Any:
@@ -141,21 +171,39 @@ def launch(size: int, device: str, target: Callable[..., Any], *args: Any) -> An
     )
     threads = max(1, torch.get_num_threads() // size)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    elastic = logging.getLogger("torch.distributed.elastic")
-    level = elastic.level
-    elastic.setLevel(logging.ERROR)  # its notes on closing processes are ours to say
+    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    ending: BaseException | None = None
     try:
         outcomes = elastic_launch(config, _launched)(threads, inherit(), device, target, args)
     except SignalException as stop:
-        raise Stopped(signal.Signals(stop.sigval).name) from None
+        ending = Stopped(signal.Signals(stop.sigval).name)
     except ChildFailedError as error:
-        rank, failure = min(error.failures.items())
-        raise RuntimeError(f"training process {rank} died (exit code {failure.exitcode})") from None
+        ending = _died(error, size)
     finally:
-        elastic.setLevel(level)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+    if ending is not None:  # raised here, so that the launcher's frames (and its semaphores) can go
+        gc.collect()
+        raise ending
     return _result(outcomes)
+
+
+def _died(error: ChildFailedError, size: int) -> BaseException:
+    """The launcher's report of failed processes in words: the one killed by a signal first
+    (the others' failures are its echoes); a stop that reached the processes alone, as Stopped."""
+    failures = sorted(error.failures.items(), key=lambda item: (item[1].exitcode >= 0, item[0]))
+    rank, failure = failures[0]
+    if all(found.exitcode == STOPPED_EXIT for _, found in failures):
+        return Stopped("a signal to a training process")
+    if failure.exitcode < 0:
+        return Died(
+            f"training process {rank} of {size} died (killed by {signal.Signals(-failure.exitcode).name})"
+        )
+    return Died(f"training process {rank} of {size} died (exit code {failure.exitcode})")
 
 
 def _result(outcomes: dict[int, tuple[bool, Any, float]]) -> Any:
@@ -172,14 +220,19 @@ def _launched(
     """One launched training process: (True, what ``target`` returned) or (False, its error),
     and when it ended."""
     os.setpgid(0, 0)  # signals reach it through the launcher only, and so only once
+    tqdm.set_lock(threading.RLock())  # not tqdm's default, a semaphore that a quick exit would leak
     if log_settings is not None:
         configure(*log_settings)
     torch.set_num_threads(threads)
     with joined(device) as group:
         try:
             return True, target(group, *args), time.time()
+        except KeyboardInterrupt:  # the launcher's signal, passed on: it reads no result now
+            pass
         except BaseException as error:  # noqa: BLE001 - every ending is reported to the launcher
             return False, _picklable(error), time.time()  # before the group is left
+    sys.stderr.flush()
+    os._exit(STOPPED_EXIT)
 
 
 def _picklable(error: BaseException) -> BaseException:

@@ -39,6 +39,14 @@ def stopped_at_checkpoint(signal_name: str, checkpoint_path: str | Path, steps: 
     return stopped(signal_name, load_checkpoint(checkpoint_path)["step"], steps, checkpoint_path)
 
 
+def died_at_checkpoint(died: str, checkpoint_path: str | Path) -> AmtError:
+    """A training process's death in one line, with where a new run takes up."""
+    if not Path(checkpoint_path).exists():
+        return AmtError(f"{died}; no checkpoint was saved yet: run again to start over")
+    step = load_checkpoint(checkpoint_path)["step"]
+    return AmtError(f"{died}; run again to resume from the checkpoint at step {step} ({checkpoint_path})")
+
+
 def resume_key(params: Mapping[str, Any]) -> dict[str, Any]:
     """The params a checkpoint must share with the current run to be resumed."""
     sections = {name: params.get(name) for name in ("model", "models", "train")}

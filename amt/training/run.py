@@ -35,6 +35,7 @@ from amt.training import parallel
 from amt.training.batches import batches, label_rates
 from amt.training.resume import (
     TrainingInterrupted,
+    died_at_checkpoint,
     find_resumable,
     stop_requests,
     stopped,
@@ -252,15 +253,17 @@ def train(
     settings = TrainSettings.from_config(config)
     device = settings.placement.device.type
     paths = (cache_dir, model_path, checkpoint_path)
-    if parallel.launched():
-        with parallel.joined(device) as group:
-            return _train(group, config, settings.launched_as(group.size), *paths)
-    if settings.processes == 1:
+    if settings.processes == 1 and not parallel.launched():
         return _train(parallel.SINGLE, config, settings, *paths)
     try:
+        if parallel.launched():
+            with parallel.joined(device) as group:
+                return _train(group, config, settings.launched_as(group.size), *paths)
         return parallel.launch(settings.processes, device, _train, config, settings, *paths)
     except parallel.Stopped as stop:
         raise stopped_at_checkpoint(str(stop), checkpoint_path, settings.steps) from None
+    except parallel.Died as died:
+        raise died_at_checkpoint(str(died), checkpoint_path) from None
 
 
 def _train(
