@@ -11,6 +11,7 @@ from amt.config.reader import threshold
 from amt.core.disk import disk_full, is_disk_full
 from amt.core.errors import AmtError
 from amt.core.log import configure
+from amt.core.stage import INTERRUPTED_EXIT
 from amt.profiles import load_profile, set_options
 from amt.profiles import names as profile_names
 
@@ -234,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         log.error("%s", disk_full(error.filename or Path.cwd()))
         return 1
+    except KeyboardInterrupt:
+        log.warning("interrupted; every file written is complete, the one in progress was not kept")
+        return INTERRUPTED_EXIT
 
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -49,6 +51,7 @@ def test_a_file_damaged_after_its_header_is_named(tmp_path):
     [
         (lambda path: path.write_text("not audio"), "cannot read audio"),
         (lambda path: path.mkdir(), "cannot open audio file"),
+        (os.mkfifo, r"not a regular file \(a FIFO, socket or device\); give an audio file"),
         (lambda path: None, "audio file not found"),
         (lambda path: sf.write(str(path), np.zeros(0), 16000), "audio file holds no samples"),
     ],

@@ -1,3 +1,4 @@
+import os
 import pickle
 from collections import OrderedDict
 
@@ -107,6 +108,31 @@ def test_unsafe_pickles_are_refused_without_repeating_torchs_advice(tmp_path):
     with pytest.raises(AmtError) as error:
         load_model_file(tmp_path / "other.pt")
     assert "weights_only" not in str(error.value) and "refuses to load" in str(error.value)
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (os.system, ("echo this ran",))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pickle.dumps(RunsCode(), protocol=2),  # GLOBAL posix.system, then REDUCE
+        b"(S'echo this ran'\nios\nsystem\n.",  # INST: an opcode the safe loader does not know
+        b"\x80\x02cos\nsystem\nq\x00)\x81q\x01.",  # NEWOBJ of os.system
+    ],
+    ids=["reduce", "inst", "newobj"],
+)
+def test_pickles_that_would_run_code_get_amts_own_message(tmp_path, payload, capfd):
+    (tmp_path / "model.pt").write_bytes(payload)
+    with pytest.raises(AmtError) as error:
+        load_model_file(tmp_path / "model.pt")
+    assert str(error.value) == (
+        f"{tmp_path / 'model.pt'}: holds Python objects beyond weights and plain data, which amt refuses to "
+        "load (loading them could run code); use a model file written by amt's train stage"
+    )
+    assert "this ran" not in capfd.readouterr().out
 
 
 def _saved(tmp_path, **changes):

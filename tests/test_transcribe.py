@@ -376,3 +376,33 @@ def test_a_disk_full_while_streaming_the_npz_is_one_line_and_the_batch_goes_on(
     assert f"{out / 'full.wav.npz'}: no space left on the device" in err
     assert "1 of 2 files failed" in err
     assert sorted(p.name for p in out.iterdir()) == ["fine.wav.mid", "fine.wav.npz"]
+
+
+def test_the_progress_bar_ends_at_its_total_exactly(model_file, tmp_path, monkeypatch):
+    ends = []
+
+    class Recorded(transcribe_module.tqdm):
+        def close(self):
+            ends.append((self.n, self.total))
+            super().close()
+
+    monkeypatch.setattr(transcribe_module, "tqdm", Recorded)
+    path = tmp_path / "take.wav"
+    sf.write(str(path), tone_audio(make_notes(scale_notes(40, 30)), 37.3), 44100)
+    Transcriber.load(model_file, placement("cpu", "fp32")).transcribe(path, tmp_path / "rolls.npz")
+    with np.load(tmp_path / "rolls.npz") as data:
+        assert ends == [(len(data["frame"]), len(data["frame"]))]
+
+
+def test_a_recording_silent_from_its_start_is_given_up_on_early(model_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(transcribe_module, "SILENT_START_SECONDS", 30.0)
+    path = tmp_path / "silence.flac"
+    sf.write(str(path), np.zeros(16000 * 120, np.float32), 16000)
+    blocks = []
+    real_blocks = transcribe_module.audio_blocks
+    monkeypatch.setattr(
+        transcribe_module, "audio_blocks", lambda p: (blocks.append(b) or b for b in real_blocks(p))
+    )
+    assert transcribe(model_file, path, "--out", tmp_path / "out") == 1
+    assert f"{path}: audio is silent for its first 30 s (peak below -80 dBFS)" in capsys.readouterr().err
+    assert sum(map(len, blocks)) < 16000 * 60

@@ -94,6 +94,8 @@ def audio_blocks(
 
 @contextlib.contextmanager
 def _open_sound(path: Path) -> Iterator[sf.SoundFile]:
+    if path.exists() and not (path.is_file() or path.is_dir()):  # a FIFO's open() waits for a writer
+        raise AmtError(f"{path}: not a regular file (a FIFO, socket or device); give an audio file")
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, after the SoundFile that reads it
     except FileNotFoundError:

@@ -10,7 +10,9 @@ needs nothing but the file.
 
 import os
 import pickle
+import pickletools
 import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from amt.models import MODELS, TranscriptionModel, build_model
 FORMAT = "amt-checkpoint"
 VERSION = 1
 REQUIRED = ("model_config", "model", "step", "params", "run_id")
-UNSAFE_GLOBAL = "Unsupported global"  # torch's safe loader met a Python class or function
+CALLS = frozenset({"GLOBAL", "STACK_GLOBAL", "INST", "OBJ", "REDUCE", "NEWOBJ", "NEWOBJ_EX"})
 
 
 def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any]) -> None:
@@ -54,7 +56,7 @@ def load_checkpoint(path: str | os.PathLike, expected_model: str | None = None) 
             warnings.simplefilter("ignore")
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch.load raises many types for foreign or corrupt files
-        if UNSAFE_GLOBAL in str(error):
+        if isinstance(error, pickle.UnpicklingError) and _would_run_code(path):
             raise AmtError(
                 f"{path}: holds Python objects beyond weights and plain data, which amt refuses to load "
                 "(loading them could run code); use a model file written by amt's train stage"
@@ -77,6 +79,22 @@ def load_checkpoint(path: str | os.PathLike, expected_model: str | None = None) 
             f"retrain (dvc repro train) or set model: {name}"
         )
     return checkpoint
+
+
+def _would_run_code(path: Path) -> bool:
+    """Whether a file torch's safe loader refused is a pickle that imports or calls (it
+    would run code when loaded unsafely), rather than something that is no pickle at all.
+    The pickle is the file or, in torch's zip format, its ``data.pkl``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [name for name in archive.namelist() if name.endswith("data.pkl")]
+            data = archive.read(names[0]) if names else b""
+    except (zipfile.BadZipFile, OSError):
+        data = path.read_bytes()
+    try:
+        return any(opcode.name in CALLS for opcode, _, _ in pickletools.genops(data))
+    except Exception:  # noqa: BLE001 - no pickle, or a broken one
+        return False
 
 
 def _check_contents(path: Path, checkpoint: Mapping[str, Any]) -> None:

@@ -37,6 +37,7 @@ from amt.transcription.outputs import Outputs
 log = logging.getLogger(__name__)
 
 SILENCE_PEAK = 1e-4  # a peak below this (-80 dBFS) holds nothing to transcribe
+SILENT_START_SECONDS = 300.0  # a recording silent this long from its start is given up on
 PROGRESS = "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]"
 
 
@@ -65,7 +66,13 @@ class Transcriber:
         blocks = (levels.check(block) for block in audio_blocks(path))
         with (
             StreamedNpz(rolls_path, HEADS, N_KEYS) as rolls,
-            tqdm(total=_frames_seconds(path), desc=path.name, leave=False, bar_format=PROGRESS) as bar,
+            tqdm(
+                total=_frame_count(path),
+                unit_scale=frame_to_time(1),
+                desc=path.name,
+                leave=False,
+                bar_format=PROGRESS,
+            ) as bar,
         ):
             for chunk, audio, probs in predict_chunks(
                 self.model, audio_chunks(blocks, *frames), self.where.device, autocast=self.where.autocast
@@ -73,7 +80,7 @@ class Transcriber:
                 rolls.append(probs)
                 kept = band_power(audio)[:, chunk.keep_from - chunk.start : chunk.keep_to - chunk.start]
                 strengths.push(kept, *decoder.push(probs["onset"], probs["frame"]))
-                bar.update(frame_to_time(chunk.keep_to - chunk.keep_from))
+                bar.update(chunk.keep_to - chunk.keep_from)
             levels.check_whole()
             starts, ends, keys = decoder.finish()
             notes = frames_to_notes(starts, ends, keys, velocities_from_strengths(strengths.finish()[2]))
@@ -81,9 +88,10 @@ class Transcriber:
         return notes
 
 
-def _frames_seconds(path: Path) -> float:
-    """The time the frames of a recording span: what the progress bar counts."""
-    return frame_to_time(n_frames(math.ceil(audio_seconds(path) * SAMPLE_RATE)))
+def _frame_count(path: Path) -> int:
+    """The frames of a recording, from its header: what the progress bar counts, in whole
+    frames (shown as seconds), so that it ends at its total exactly."""
+    return n_frames(math.ceil(audio_seconds(path) * SAMPLE_RATE))
 
 
 class Levels:
@@ -97,6 +105,11 @@ class Levels:
             raise AmtError(f"{self.path}: audio holds NaN or infinite samples")
         self.samples += len(block)
         self.peak = max(self.peak, float(np.abs(block).max(initial=0.0)))
+        if self.peak < SILENCE_PEAK and self.samples >= SILENT_START_SECONDS * SAMPLE_RATE:
+            raise AmtError(
+                f"{self.path}: audio is silent for its first {SILENT_START_SECONDS:.0f} s "
+                "(peak below -80 dBFS); nothing to transcribe"
+            )
         return block
 
     def check_whole(self) -> None:
