@@ -391,7 +391,7 @@ def test_the_progress_bar_ends_at_its_total_exactly(model_file, tmp_path, monkey
     sf.write(str(path), tone_audio(make_notes(scale_notes(40, 30)), 37.3), 44100)
     Transcriber.load(model_file, placement("cpu", "fp32")).transcribe(path, tmp_path / "rolls.npz")
     with np.load(tmp_path / "rolls.npz") as data:
-        assert ends == [(len(data["frame"]), len(data["frame"]))]
+        assert set(ends) == {(len(data["frame"]), len(data["frame"]))}
 
 
 def test_a_recording_silent_from_its_start_is_given_up_on_early(model_file, tmp_path, monkeypatch, capsys):
