@@ -26,18 +26,22 @@ if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "setup: installing Debian packages: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt_waits=(-o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30 -o Acquire::Retries=2)
+    $sudo apt-get "${apt_waits[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get "${apt_waits[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
+# A registry that accepts connections and never answers must not hold setup silently: pip
+# waits at most 30 s per try, twice, and names each package it collects.
+pip_install=(.venv/bin/python -m pip install --timeout 30 --retries 2 --progress-bar off)
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 stamp=.venv/.requirements.sha256
 wanted=$(cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "setup: installing Python requirements into .venv"
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -r requirements-dev.txt
-    .venv/bin/python -m pip install -q --no-deps -e .
+    "${pip_install[@]}" -q --upgrade pip
+    "${pip_install[@]}" -r requirements-dev.txt | { grep --line-buffered '^Collecting' || true; }
+    "${pip_install[@]}" -q --no-deps -e .
     echo "$wanted" > "$stamp"
 fi
 if $references; then
@@ -45,8 +49,8 @@ if $references; then
     wanted=$(cat requirements-references.txt requirements-references-nodeps.txt | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
         echo "setup: installing the reference systems into .venv"
-        .venv/bin/python -m pip install -q -r requirements-references.txt
-        .venv/bin/python -m pip install -q --no-deps -r requirements-references-nodeps.txt
+        "${pip_install[@]}" -r requirements-references.txt | { grep --line-buffered '^Collecting' || true; }
+        "${pip_install[@]}" -q --no-deps -r requirements-references-nodeps.txt
         echo "$wanted" > "$stamp"
     fi
 fi

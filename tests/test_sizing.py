@@ -8,10 +8,9 @@ import torch
 from amt.config import Config, load_config
 from amt.core.errors import AmtError
 from amt.data.cache import build_cache
-from amt.data.dataset import SegmentDataset
 from amt.models import build_model
 from amt.training import sizing
-from amt.training.batches import batches
+from amt.training.batches import batches, training_segments
 from amt.training.settings import TrainSettings
 from amt.training.sizing import (
     BUDGET_SECONDS,
@@ -125,8 +124,7 @@ def test_step_loop_gives_a_new_trainer_and_the_runs_first_batches(cache):
     config = small_config(model="crnn")
     trainer, loader = step_loop(config, cache, 3)
     settings = TrainSettings.from_config(config)
-    dataset = SegmentDataset(cache, "train", 10240, settings.seed, 2 * settings.steps, settings.augment.mix)
-    run = batches(dataset, settings, 0)
+    run = batches(training_segments(cache, settings), settings, 0)
     assert (trainer.settings.model, trainer.settings.steps) == ("crnn", 3)
     assert trainer.model.state_dict().keys() == build_model("crnn", settings.sizes).state_dict().keys()
     assert [batch["audio"].shape for batch in loader] == [torch.Size([2, 10240])] * 3

@@ -25,6 +25,14 @@ def label_rates(cache_dir: str | Path) -> dict[str, float]:
     return {f"{name}_rate": totals[name] / cells for name in OUTPUTS}
 
 
+def training_segments(cache_dir: str | Path, settings: TrainSettings) -> SegmentDataset:
+    """The training split's segments for a run of ``settings``: every item its steps draw."""
+    size = settings.steps * settings.batch_size
+    return SegmentDataset(
+        cache_dir, "train", settings.sequence_length, settings.seed, size, settings.augment.mix
+    )
+
+
 def _ignore_sigint(_worker: int) -> None:
     """DataLoader workers leave Ctrl-C to the main process, which stops cleanly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -27,12 +27,11 @@ from amt.core import tracking
 from amt.core.constants import CACHE_DIR, CHECKPOINT_FILE, MODEL_FILE, SAMPLE_RATE
 from amt.core.device import Placement
 from amt.data.cache import fingerprint
-from amt.data.dataset import SegmentDataset
 from amt.inference.evaluation import evaluate_split
 from amt.models import TranscriptionModel, build_model, count_parameters, init_output_biases
 from amt.models.checkpoint import save_checkpoint
 from amt.training import parallel
-from amt.training.batches import batches, label_rates
+from amt.training.batches import batches, label_rates, training_segments
 from amt.training.resume import (
     TrainingInterrupted,
     died_at_checkpoint,
@@ -118,14 +117,7 @@ class Run:
         group: parallel.Group = parallel.SINGLE,
     ) -> None:
         self.config, self.settings, self.cache_dir, self.group = config, settings, Path(cache_dir), group
-        self.dataset = SegmentDataset(
-            cache_dir,
-            "train",
-            settings.sequence_length,
-            settings.seed,
-            settings.steps * settings.batch_size,
-            settings.augment.mix,
-        )
+        self.dataset = training_segments(cache_dir, settings)
         self.fingerprint = fingerprint(cache_dir)
         torch.manual_seed(settings.seed)
         model = build_model(settings.model, settings.sizes)

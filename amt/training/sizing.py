@@ -24,9 +24,8 @@ from amt.config import Config
 from amt.config.train import AUTO
 from amt.core import atomic
 from amt.core.errors import AmtError
-from amt.data.dataset import SegmentDataset
 from amt.models import MODELS, build_model
-from amt.training.batches import batches
+from amt.training.batches import batches, training_segments
 from amt.training.settings import TrainSettings
 from amt.training.trainer import Trainer
 
@@ -108,10 +107,7 @@ def step_loop(config: Config, cache_dir: str | Path, steps: int) -> tuple[Traine
     tracking, checkpoints or output-bias initialisation.
     """
     settings = TrainSettings.from_config(config.with_overrides({"train.steps": steps}))
-    size = steps * settings.batch_size
-    dataset = SegmentDataset(
-        cache_dir, "train", settings.sequence_length, settings.seed, size, settings.augment.mix
-    )
+    dataset = training_segments(cache_dir, settings)
     return Trainer(build_model(settings.model, settings.sizes), settings), batches(dataset, settings, 0)
 
 

@@ -96,12 +96,17 @@ def _identity(path: Path) -> Path:
 
 
 def check_out_dir(out_dir: Path) -> None:
-    """The output folder exists or can be made, and takes files; else one line, before any work."""
+    """The output folder exists, or could be made, and takes files; else one line, before any
+    work. Nothing is made here: the first output written makes the folder."""
     if out_dir.exists() and not out_dir.is_dir():
         raise AmtError(f"--out {out_dir}: is a file, not a folder")
+    place = out_dir.absolute()
+    while not place.exists():
+        place = place.parent
+    if not place.is_dir():
+        raise AmtError(f"--out {out_dir}: {place} is a file, not a folder")
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out_dir):
+        with tempfile.TemporaryFile(dir=place):
             pass
     except OSError as error:
         raise AmtError(f"--out {out_dir}: cannot write there ({error.strerror})") from None

