@@ -1,5 +1,6 @@
 import os
 import signal
+import tempfile
 
 import pytest
 import torch
@@ -66,3 +67,9 @@ def test_the_leaders_solo_work_borrows_every_processs_threads_and_gives_them_bac
     assert torch.get_num_threads() == threads
     with parallel.SINGLE.all_threads():
         assert torch.get_num_threads() == threads
+
+
+def test_a_launch_leaves_no_folder_in_the_temporary_directory(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert parallel.launch(2, "cpu", rank_and_sum, 1.0) == (0, 3.0)
+    assert list(tmp_path.iterdir()) == []

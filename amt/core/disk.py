@@ -3,6 +3,7 @@
 import contextlib
 import errno
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,16 @@ def free_mib(path: str | Path) -> float:
     while not place.exists() and place != place.parent:
         place = place.parent
     return shutil.disk_usage(place).free / 2**20
+
+
+def unwritable(folder: str | Path) -> str | None:
+    """Why ``folder`` takes no new file (the system's words), or None when it does."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return error.strerror
+    return None
 
 
 def disk_full(path: str | Path, needed_bytes: int | None = None) -> AmtError:

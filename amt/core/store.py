@@ -8,7 +8,6 @@ other URI must be one MLflow opens (MLflow 3 refuses ``file://`` stores, for one
 
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,6 +16,7 @@ import requests
 
 from amt.config import TrackingConfig
 from amt.core import tracking
+from amt.core.disk import unwritable
 from amt.core.errors import AmtError
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,9 @@ def _check_database(database: Path, name: str) -> None:
     folder = database.parent
     if not folder.is_dir():
         raise AmtError(f"{name}: the folder {folder} does not exist; create it or point the URI elsewhere")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise AmtError(f"{name}: cannot write in {folder} ({error.strerror})") from None
+    reason = unwritable(folder)
+    if reason:
+        raise AmtError(f"{name}: cannot write in {folder} ({reason})")
     if not database.exists():
         return
     try:

@@ -9,11 +9,11 @@ by an earlier run are refused before anything is transcribed.
 
 import logging
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from amt.core.disk import unwritable
 from amt.core.errors import AmtError
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,6 @@ def check_out_dir(out_dir: Path) -> None:
         place = place.parent
     if not place.is_dir():
         raise AmtError(f"--out {out_dir}: {place} is a file, not a folder")
-    try:
-        with tempfile.TemporaryFile(dir=place):
-            pass
-    except OSError as error:
-        raise AmtError(f"--out {out_dir}: cannot write there ({error.strerror})") from None
+    reason = unwritable(place)
+    if reason:
+        raise AmtError(f"--out {out_dir}: cannot write there ({reason})")
