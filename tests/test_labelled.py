@@ -217,3 +217,12 @@ def test_a_store_holding_garbage_is_one_line_naming_it(tmp_path, capsys):
         f"amt evaluate: error: tracking.uri sqlite:///{database}: {database} is not an SQLite database; "
         f"move it away or point the URI elsewhere (the store {path}'s params name)"
     )
+
+
+def test_a_full_disk_is_one_line_naming_the_file(tmp_path, capsys, small_disk):
+    folder = labelled_folder(tmp_path / "takes")
+    out = small_disk(4096)
+    assert main(["evaluate", str(model_file(tmp_path)), str(folder), "--out", str(out), "--no-log"]) == 1
+    err = capsys.readouterr().err
+    assert ": no space left on the device (0 MiB free there)" in err and "Traceback" not in err
+    assert not [path for path in out.rglob("*") if ".tmp-" in path.name]

@@ -1,8 +1,11 @@
 import errno
 import json
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -406,3 +409,28 @@ def test_a_recording_silent_from_its_start_is_given_up_on_early(model_file, tmp_
     assert transcribe(model_file, path, "--out", tmp_path / "out") == 1
     assert f"{path}: audio is silent for its first 30 s (peak below -80 dBFS)" in capsys.readouterr().err
     assert sum(map(len, blocks)) < 16000 * 60
+
+
+def test_ctrl_c_stops_a_long_transcription_in_one_line_keeping_nothing_half_made(model_file, tmp_path):
+    path = tmp_path / "long.flac"
+    sf.write(str(path), tone_audio(make_notes(scale_notes(40, 60, step=5.0)), 600.0), 16000)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "amt.cli", "transcribe", str(model_file), str(path), "--out", str(out)]
+    stage = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    seen = ""
+    while "%|" not in seen:  # the progress bar: the transcription is under way
+        seen += stage.stderr.read(1)
+        assert seen or stage.poll() is None
+    started = time.monotonic()
+    stage.send_signal(signal.SIGINT)
+    rest = stage.stderr.read()
+    stage.wait(timeout=30)
+    assert time.monotonic() - started < 10
+    assert stage.returncode == 130 and "Traceback" not in rest
+    assert "amt transcribe: warning: interrupted; every file written is complete" in rest
+    assert not out.exists() or not list(out.iterdir())
