@@ -17,12 +17,13 @@ INTERRUPTED_EXIT = 130
 
 
 def run_stage(name: str, main: Callable[[Config], None], tracked: bool = False) -> None:
-    """Call ``main(config)`` (``tracked``: once the MLflow store is known to be usable);
-    report user errors and Ctrl-C as one line and exit non-zero."""
+    """Call ``main(config)`` (``tracked``: once the MLflow store is known to be usable, by
+    the process that uses it: under torchrun rank 0); report user errors and Ctrl-C as one
+    line and exit non-zero."""
     configure(name)
     try:
         config = load_config()
-        if tracked:
+        if tracked and os.environ.get("RANK", "0") == "0":
             from amt.core.store import check_store  # MLflow loads in seconds: only stages that use it
 
             check_store(config.tracking)

@@ -87,7 +87,13 @@ def use_store(tracking: TrackingConfig) -> str:
     experiment = mlflow.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
-    return mlflow.create_experiment(name, artifact_location=artifact_location(uri))
+    try:
+        return mlflow.create_experiment(name, artifact_location=artifact_location(uri))
+    except MlflowException:
+        made = mlflow.get_experiment_by_name(name)  # by a process started at the same time (dvc queue -j 2)
+        if made is None:
+            raise
+        return made.experiment_id
 
 
 def _git_commit() -> str:
