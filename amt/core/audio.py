@@ -97,18 +97,20 @@ def _open_sound(path: Path) -> Iterator[sf.SoundFile]:
     if path.exists() and not (path.is_file() or path.is_dir()):  # a FIFO's open() waits for a writer
         raise AmtError(f"{path}: not a regular file (a FIFO, socket or device); give an audio file")
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, after the SoundFile that reads it
+        with open(path, "rb"):  # the system's own words for a missing or unreadable file
+            pass
     except FileNotFoundError:
         raise AmtError(f"{path}: audio file not found") from None
     except OSError as error:  # a folder, no permission, ...
         raise AmtError(f"{path}: cannot open audio file ({error.strerror})") from None
-    with handle:
-        try:
-            sound = sf.SoundFile(handle)
-        except (sf.LibsndfileError, RuntimeError, TypeError) as error:
-            raise AmtError(f"{path}: cannot read audio ({error}); use wav, flac, ogg or mp3") from None
-        with sound:
-            yield sound
+    try:
+        # by name, not through a Python file object: libsndfile would read that through cffi
+        # callbacks, which swallow a Ctrl-C that arrives while they run
+        sound = sf.SoundFile(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as error:
+        raise AmtError(f"{path}: cannot read audio ({error}); use wav, flac, ogg or mp3") from None
+    with sound:
+        yield sound
 
 
 def audio_seconds(path: str | Path) -> float:
